@@ -1,0 +1,35 @@
+/**
+ * @peoplekit/core — the Update Person domain: entities, pure diff and reconciliation, the ports
+ * adapters implement, and the programs that use them. Imports nothing but `effect`.
+ */
+/** Branded, lower-case UUID ids. */
+export * as Ids from "./Ids.js"
+/** The person entity, its attribute rules and the `PersonPatch` command. */
+export * as Person from "./Person.js"
+/** The four relationship kinds described as data; links and their meta. */
+export * as Relationship from "./Relationship.js"
+/** Companies, emails, phones and web links as rendered in `included`. */
+export * as Related from "./Related.js"
+/** Pure attribute diff `{ field: { from, to } }`. */
+export * as AttributeDiff from "./AttributeDiff.js"
+/** Pure per-kind reconciliation: attach, detach, re-tag. */
+export * as RelationshipPlan from "./RelationshipPlan.js"
+/** The record one effective change leaves behind. */
+export * as ChangeRecord from "./ChangeRecord.js"
+/** Domain failures (no HTTP statuses). */
+export * as Errors from "./Errors.js"
+/** API keys, principals and the 401/403 policy. */
+export * as Access from "./Access.js"
+/** Resolving a bearer secret to an active key. */
+export * as Authenticate from "./Authenticate.js"
+/** The JSON format of loadable data, and the port that loads it. */
+export * as Fixtures from "./Fixtures.js"
+/** The Update Person program. */
+export * as UpdatePerson from "./UpdatePerson.js"
+/** The read of one person. */
+export * as GetPerson from "./GetPerson.js"
+/** Ports. */
+export { PersonRepository } from "./PersonRepository.js"
+export type { ChangeSet, IdsByKind, LoadedPerson, LoadRequest } from "./PersonRepository.js"
+export { ApiKeyRepository } from "./ApiKeyRepository.js"
+export { Transactor } from "./Transactor.js"
