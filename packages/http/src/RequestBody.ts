@@ -1,0 +1,119 @@
+/**
+ * The request body of a PATCH, read once after authentication and before anything is decoded:
+ * a JSON media type (else 415) and at most 1 MiB (else 413), as SPEC §4's precedence wants
+ * (401 → 413/415 → 400). It counts bytes while streaming, so an oversize body is never buffered
+ * whole, and works the same under Node and in-process (`toWebHandler` has no limit of its own).
+ */
+import { HttpApiMiddleware, HttpMethod, HttpServerRequest } from "@effect/platform"
+import { Context, Effect, Layer, Option, Schema, Stream } from "effect"
+import * as ErrorEnvelope from "./ErrorEnvelope.js"
+
+/** Bytes a request body may have (1 MiB). */
+export const MAX_BODY_BYTES = 1024 * 1024
+
+export type JsonMediaType = "application/json" | "application/vnd.api+json"
+
+/** The body as read: its text (`None` when it could not be read as UTF-8) and media type. */
+export class RequestBody extends Context.Tag("@peoplekit/http/RequestBody")<
+  RequestBody,
+  { readonly text: Option.Option<string>; readonly mediaType: JsonMediaType }
+>() {}
+
+/** Reads and checks the body; provides `RequestBody`. */
+export class BodyLimits extends HttpApiMiddleware.Tag<BodyLimits>()("@peoplekit/http/BodyLimits", {
+  failure: Schema.Union(ErrorEnvelope.PayloadTooLarge, ErrorEnvelope.UnsupportedMediaType),
+  provides: RequestBody
+}) {}
+
+/**
+ * The JSON media type of a `Content-Type` header, if it is one we read. A missing header is
+ * JSON; `application/json` may carry `charset=utf-8`; `application/vnd.api+json` only `ext` and
+ * `profile` (the JSON:API rule).
+ */
+export const jsonMediaType = (header: string | undefined): Option.Option<JsonMediaType> => {
+  if (header === undefined || header.trim() === "") return Option.some("application/json")
+  const [essence = "", ...rest] = header.split(";")
+  const type = essence.trim().toLowerCase()
+  const params = rest
+    .map((param) => param.trim())
+    .filter((param) => param.length > 0)
+    .map((param) => {
+      const eq = param.indexOf("=")
+      const name = (eq === -1 ? param : param.slice(0, eq)).trim().toLowerCase()
+      const value = (eq === -1 ? "" : param.slice(eq + 1)).trim().replace(/^"(.*)"$/, "$1").toLowerCase()
+      return { name, value }
+    })
+  if (type === "application/json") {
+    return params.every((p) => p.name !== "charset" || p.value === "utf-8" || p.value === "utf8")
+      ? Option.some("application/json")
+      : Option.none()
+  }
+  if (type === "application/vnd.api+json") {
+    return params.every((p) => p.name === "ext" || p.name === "profile")
+      ? Option.some("application/vnd.api+json")
+      : Option.none()
+  }
+  return Option.none()
+}
+
+const tooLarge = () =>
+  ErrorEnvelope.fail({
+    status: 413,
+    code: "PAYLOAD_TOO_LARGE",
+    message: `The request body is larger than ${MAX_BODY_BYTES} bytes`,
+    details: { limit: MAX_BODY_BYTES }
+  })
+
+const concat = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Array => {
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.length
+  }
+  return bytes
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true })
+
+/** Reads the body up to the limit; `None` when it is not UTF-8 or could not be read. */
+const readText = (request: HttpServerRequest.HttpServerRequest) =>
+  Effect.gen(function*() {
+    const chunks: Array<Uint8Array> = []
+    let size = 0
+    const read = yield* request.stream.pipe(
+      Stream.runForEach((chunk) => {
+        size += chunk.length
+        if (size > MAX_BODY_BYTES) return tooLarge()
+        chunks.push(chunk)
+        return Effect.void
+      }),
+      // A request without a body has no stream; an aborted upload cannot be answered anyway.
+      Effect.catchTag("RequestError", () => Effect.succeed(undefined)),
+      Effect.as(true)
+    )
+    if (!read) return Option.none<string>()
+    return Option.liftThrowable(() => utf8.decode(concat(chunks, size)))()
+  })
+
+export const layer: Layer.Layer<BodyLimits> = Layer.succeed(
+  BodyLimits,
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    if (!HttpMethod.hasBody(request.method)) {
+      return RequestBody.of({ text: Option.some(""), mediaType: "application/json" })
+    }
+    const mediaType = jsonMediaType(request.headers["content-type"])
+    if (Option.isNone(mediaType)) {
+      return yield* ErrorEnvelope.fail({
+        status: 415,
+        code: "UNSUPPORTED_MEDIA_TYPE",
+        message: "Send the body as application/json or application/vnd.api+json"
+      })
+    }
+    const declared = Number(request.headers["content-length"])
+    if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) return yield* tooLarge()
+    const text = yield* readText(request)
+    return RequestBody.of({ text, mediaType: mediaType.value })
+  })
+)
