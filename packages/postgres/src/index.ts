@@ -1,0 +1,33 @@
+/**
+ * @peoplekit/postgres — core's ports on Postgres (`@effect/sql-pg`), the schema migrations and the
+ * embedded database. Test support lives in `@peoplekit/postgres/Testing`.
+ */
+import type * as SqlClient from "@effect/sql/SqlClient"
+import type { ApiKeyRepository, Fixtures, PersonRepository, Transactor } from "@peoplekit/core"
+import { Layer } from "effect"
+import * as PgApiKeyRepository from "./PgApiKeyRepository.js"
+import * as PgFixtureLoader from "./PgFixtureLoader.js"
+import * as PgPersonRepository from "./PgPersonRepository.js"
+import * as PgTransactor from "./PgTransactor.js"
+
+/** Every core port (person and key repositories, transactor, fixture loader) over a `SqlClient`. */
+export const layer: Layer.Layer<
+  PersonRepository | ApiKeyRepository | Transactor | Fixtures.FixtureLoader,
+  never,
+  SqlClient.SqlClient
+> = Layer.mergeAll(PgPersonRepository.layer, PgApiKeyRepository.layer, PgTransactor.layer, PgFixtureLoader.layer)
+
+/** The connection pool (`Database.layer`), `migrate`, `LATEST_MIGRATION` and readiness. */
+export * as Database from "./Database.js"
+/** The embedded Postgres as a scoped layer yielding a connection URL. */
+export * as Embedded from "./Embedded.js"
+/** The migrations, keyed `<id>_<name>` (also `Database.migrations`). */
+export { LATEST_MIGRATION, migrations } from "./Database.js"
+/** `PersonRepository` alone (one-statement load and save). */
+export * as PgPersonRepository from "./PgPersonRepository.js"
+/** `ApiKeyRepository` alone (lookup by SHA-256 of the secret). */
+export * as PgApiKeyRepository from "./PgApiKeyRepository.js"
+/** `Transactor` alone (retries serialisation failures and deadlocks). */
+export * as PgTransactor from "./PgTransactor.js"
+/** `FixtureLoader` alone (idempotent fixture loading). */
+export * as PgFixtureLoader from "./PgFixtureLoader.js"
