@@ -38,7 +38,7 @@ const metaOf = (kind: Relationship.Kind): Schema.Schema<Relationship.LinkMeta, R
     return Schema.Record({ key: Schema.String, value: Schema.Unknown }).pipe(
       Schema.filter((meta) => {
         const key = Object.keys(meta)[0]
-        return key === undefined || { path: [key], message: `${kind.name} links have no meta fields` }
+        return key === undefined || { path: [key], message: "unknown meta field" }
       })
     ) as unknown as Schema.Schema<Relationship.LinkMeta, Readonly<Record<string, unknown>>>
   }
@@ -120,6 +120,8 @@ interface Leaf {
   readonly issue: ParseResult.ParseIssue
   /** The refinement that failed, when one did. */
   readonly refinement?: SchemaAST.Refinement
+  /** A filter named a member below the value it checked (a member that must not be there). */
+  readonly member?: boolean
 }
 
 const issuesOf = (composite: ParseResult.Composite): ReadonlyArray<ParseResult.ParseIssue> =>
@@ -142,7 +144,9 @@ const leafOf = (issue: ParseResult.ParseIssue, path: Path): Leaf => {
     case "Refinement": {
       if (issue.kind === "From") return leafOf(issue.issue, path)
       const inner = leafOf(issue.issue, path)
-      return inner.path.length > path.length ? { ...inner, refinement: issue.ast } : { path, issue, refinement: issue.ast }
+      return inner.path.length > path.length
+        ? { ...inner, refinement: issue.ast, member: true }
+        : { path, issue, refinement: issue.ast }
     }
     case "Transformation":
       return leafOf(issue.issue, path)
@@ -205,7 +209,7 @@ export const fromParseIssue = (issue: ParseResult.ParseIssue, prefix: Path = [])
     message = `${at}: at most ${MAX_LINKS} entries are allowed`
     issueName = "too_many"
     details.limit = MAX_LINKS
-  } else if (leaf.issue._tag === "Unexpected") {
+  } else if (leaf.issue._tag === "Unexpected" || leaf.member === true) {
     issueName = "unknown"
     message = `${at}: ${unknownMember(leaf.path)}`
   } else if (leaf.issue._tag === "Missing") {

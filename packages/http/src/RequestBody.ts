@@ -76,6 +76,11 @@ const concat = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Array => 
 
 const utf8 = new TextDecoder("utf-8", { fatal: true })
 
+// Past the limit the rest is read and dropped (up to this many bytes) before answering 413:
+// Node closes a connection whose request stream was abandoned, and clients that are still
+// uploading then see a reset instead of the 413.
+const DRAIN_BYTES = 16 * MAX_BODY_BYTES
+
 /** Reads the body up to the limit; `None` when it is not UTF-8 or could not be read. */
 const readText = (request: HttpServerRequest.HttpServerRequest) =>
   Effect.gen(function*() {
@@ -84,15 +89,16 @@ const readText = (request: HttpServerRequest.HttpServerRequest) =>
     const read = yield* request.stream.pipe(
       Stream.runForEach((chunk) => {
         size += chunk.length
-        if (size > MAX_BODY_BYTES) return tooLarge()
-        chunks.push(chunk)
+        if (size > DRAIN_BYTES) return tooLarge()
+        if (size <= MAX_BODY_BYTES) chunks.push(chunk)
         return Effect.void
       }),
       // A request without a body has no stream; an aborted upload cannot be answered anyway.
-      Effect.catchTag("RequestError", () => Effect.succeed(undefined)),
-      Effect.as(true)
+      Effect.as(true),
+      Effect.catchTag("RequestError", () => Effect.succeed(false))
     )
-    if (!read) return Option.none<string>()
+    if (size > MAX_BODY_BYTES) return yield* tooLarge()
+    if (!read) return Option.some("")
     return Option.liftThrowable(() => utf8.decode(concat(chunks, size)))()
   })
 

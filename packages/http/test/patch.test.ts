@@ -4,9 +4,6 @@ import { Effect } from "effect"
 import { examplePatch, expectEnvelope, ids, keys, makeApp, NOW, OKAFOR_ROBOTICS, OTHER_PERSON, REMY, W2, W3 } from "./support.js"
 
 const path = `/v1/people/${REMY}`
-const patch = (body: unknown, init: { headers?: Record<string, string>; key?: string | null; query?: string } = {}) =>
-  Effect.flatMap(makeApp, (app) => app.fetch(`${path}${init.query ?? ""}`, { method: "PATCH", body, ...init }))
-
 /** The document the example PATCH answers with (SPEC §3: PATCH includes nothing by default). */
 const exampleDocument = {
   data: {

@@ -5,7 +5,7 @@
 import { HttpApiBuilder, HttpServer } from "@effect/platform"
 import { ApiKeyRepository, Fixtures, PersonRepository, Transactor } from "@peoplekit/core"
 import { InMemory } from "@peoplekit/core/testing"
-import { Clock, Context, type Duration, Effect, Layer, Schema } from "effect"
+import { Clock, Context, type Duration, Effect, HashMap, Layer, Logger, Schema } from "effect"
 import * as Http from "../src/index.js"
 
 /** The fixed "now" of every test (after the fixtures' timestamps and the expired key's expiry). */
@@ -81,13 +81,25 @@ export const fixtures: Fixtures.FixturesInput = {
   ]
 }
 
-const decoded = Schema.decodeUnknownSync(Fixtures.Fixtures)(fixtures)
+/** The fixtures, decoded. */
+export const decoded = Schema.decodeUnknownSync(Fixtures.Fixtures)(fixtures)
 
 type Ports = PersonRepository | ApiKeyRepository | Transactor
 
-/** The API over `ports`, at the fixed clock. */
+/** Log lines written by every app built here (tests look up a `log_id`). */
+export const logs: Array<{ readonly message: unknown; readonly annotations: Record<string, unknown> }> = []
+const captureLogs = Logger.replace(
+  Logger.defaultLogger,
+  Logger.make(({ annotations, message }) => {
+    const record: Record<string, unknown> = {}
+    for (const [key, value] of HashMap.toEntries(annotations)) record[key] = value
+    logs.push({ message, annotations: record })
+  })
+)
+
+/** The API over `ports`, at the fixed clock, logging into `logs`. */
 export const appLayerWith = (ports: Layer.Layer<Ports>) =>
-  Layer.mergeAll(Http.layer, HttpServer.layerContext, Layer.setClock(fixedClock)).pipe(Layer.provide(ports))
+  Layer.mergeAll(Http.layer, HttpServer.layerContext, Layer.setClock(fixedClock), captureLogs).pipe(Layer.provide(ports))
 
 /** The API over fresh in-memory ports loaded with the fixtures. */
 export const appLayer = appLayerWith(InMemory.layer(decoded))
@@ -99,7 +111,7 @@ export const portsWith = (
     readonly transactor?: Context.Tag.Service<Transactor>
   }
 ): Layer.Layer<Ports> =>
-  Layer.effectContext(
+  Layer.scopedContext(
     Effect.gen(function*() {
       const ports = yield* InMemory.makePorts
       yield* ports.fixtures.load(decoded)

@@ -1,0 +1,60 @@
+/** Once over real HTTP (Node's server on an ephemeral port): the envelope survives Node's own body handling. */
+import { HttpApiBuilder, HttpServer } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import { InMemory } from "@peoplekit/core/testing"
+import { Effect, Layer } from "effect"
+import { createServer } from "node:http"
+import * as Http from "../src/index.js"
+import { decoded, examplePatch, keys, REMY, toReply } from "./support.js"
+
+const ServerLive = HttpApiBuilder.serve().pipe(
+  Layer.provide(Http.layer),
+  Layer.provide(InMemory.layer(decoded)),
+  Layer.provideMerge(NodeHttpServer.layer(createServer, { host: "127.0.0.1", port: 0 }))
+)
+
+describe("over real HTTP", () => {
+  it.scopedLive("answers malformed JSON, an oversize body and a good PATCH", () =>
+    Effect.gen(function*() {
+      const server = yield* HttpServer.HttpServer
+      const address = server.address as HttpServer.TcpAddress
+      const url = `http://127.0.0.1:${address.port}/v1/people/${REMY}`
+      const send = (body: string, headers: Record<string, string> = {}) =>
+        Effect.promise(() =>
+          fetch(url, {
+            method: "PATCH",
+            headers: { authorization: `Bearer ${keys.write}`, "content-type": "application/json", ...headers },
+            body
+          }).then(toReply)
+        )
+
+      const malformed = yield* send(`{"data": {`)
+      expect(malformed.status).toBe(400)
+      expect(malformed.headers.get("content-type")).toBe("application/json")
+      expect(malformed.json.code).toBe("INVALID_JSON")
+      expect(malformed.json.meta.trace_id).toBe(malformed.headers.get("x-trace-id"))
+
+      const oversize = yield* send(JSON.stringify(examplePatch) + " ".repeat(2 * 1024 * 1024))
+      expect(oversize.status).toBe(413)
+      expect(oversize.json.code).toBe("PAYLOAD_TOO_LARGE")
+      expect(Object.keys(oversize.json).sort()).toEqual(["code", "details", "message", "meta", "status", "title"])
+
+      // Without Content-Length (chunked), the limit holds while streaming.
+      const chunked = yield* Effect.promise(() =>
+        fetch(url, {
+          method: "PATCH",
+          headers: { authorization: `Bearer ${keys.write}`, "content-type": "application/json" },
+          body: new Blob([" ".repeat(1024 * 1024 + 10)]).stream(),
+          duplex: "half"
+        } as RequestInit).then(toReply)
+      )
+      expect(chunked.status).toBe(413)
+      expect(chunked.json.code).toBe("PAYLOAD_TOO_LARGE")
+
+      const ok = yield* send(JSON.stringify(examplePatch))
+      expect(ok.status).toBe(200)
+      expect(ok.json.data.attributes.job_title).toBe("Founder and CEO")
+      expect(ok.headers.get("etag")).toBe(`"2"`)
+    }).pipe(Effect.provide(ServerLive)))
+})
