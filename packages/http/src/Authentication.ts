@@ -6,7 +6,7 @@
  */
 import { HttpApiMiddleware, HttpApiSecurity, HttpServerRequest } from "@effect/platform"
 import { Access, ApiKeyRepository, Authenticate, Errors, type Ids } from "@peoplekit/core"
-import { Context, Effect, Layer, Option, Redacted } from "effect"
+import { Context, Effect, Either, Layer, Option, Redacted } from "effect"
 import { DocumentError } from "./Document.js"
 import * as ErrorEnvelope from "./ErrorEnvelope.js"
 
@@ -57,10 +57,10 @@ export const layer: Layer.Layer<Authentication, never, ApiKeyRepository> = Layer
 export const requestedWorkspace = (params: {
   readonly workspaceId?: Ids.WorkspaceId | undefined
   readonly workspace_id?: Ids.WorkspaceId | undefined
-}): Effect.Effect<Option.Option<Ids.WorkspaceId>, DocumentError> => {
+}): Either.Either<Option.Option<Ids.WorkspaceId>, DocumentError> => {
   const { workspaceId, workspace_id } = params
   if (workspaceId !== undefined && workspace_id !== undefined && workspaceId !== workspace_id) {
-    return Effect.fail(
+    return Either.left(
       new DocumentError({
         code: "BAD_REQUEST",
         message: "workspace_id: workspaceId and its alias workspace_id differ",
@@ -68,7 +68,7 @@ export const requestedWorkspace = (params: {
       })
     )
   }
-  return Effect.succeed(Option.fromNullable(workspaceId ?? workspace_id))
+  return Either.right(Option.fromNullable(workspaceId ?? workspace_id))
 }
 
 /** The principal of the request: the current key acting in the requested (or default) workspace. */

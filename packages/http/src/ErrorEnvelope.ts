@@ -10,6 +10,7 @@ import {
   HttpApiError,
   type HttpApi,
   HttpApiBuilder,
+  type HttpApp,
   HttpApiSchema,
   HttpServerError,
   HttpServerRequest,
@@ -338,7 +339,7 @@ const routesOf = (api: HttpApi.HttpApi.Any): ReadonlyArray<Route> => {
         .split("/")
         .map((segment) => (segment.startsWith(":") ? "[^/]+" : segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
         .join("/")
-      routes.push({ method: endpoint.method, pattern: new RegExp(`^${source}/?$`) })
+      routes.push({ method: endpoint.method, pattern: new RegExp(`^${source}$`) })
     }
   }
   return routes
@@ -347,7 +348,9 @@ const routesOf = (api: HttpApi.HttpApi.Any): ReadonlyArray<Route> => {
 /** 404 for an unknown path, 405 with `Allow` for a known path and another method. */
 const routeNotFound = (routes: ReadonlyArray<Route>, request: HttpServerRequest.HttpServerRequest): Problem => {
   const path = request.url.split("?")[0] ?? ""
-  const allowed = [...new Set(routes.filter((route) => route.pattern.test(path)).map((route) => route.method))].sort()
+  // The router ignores repeated and trailing slashes; so must the 405 check.
+  const normalized = path.replace(/\/+/g, "/").replace(/(.)\/$/, "$1")
+  const allowed = [...new Set(routes.filter((route) => route.pattern.test(normalized)).map((route) => route.method))].sort()
   if (allowed.length === 0) return { status: 404, code: "ROUTE_NOT_FOUND", message: `No route for ${path}` }
   return {
     status: 405,
@@ -380,7 +383,7 @@ const problemOf = (routes: ReadonlyArray<Route>, cause: Cause.Cause<unknown>): P
  */
 export const middleware = (api: HttpApi.HttpApi.Any) => {
   const routes = routesOf(api)
-  return (app: HttpApiBuilder.MiddlewareFn<never> extends (app: infer A) => unknown ? A : never) =>
+  return (app: HttpApp.Default): HttpApp.Default =>
     Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
       const incoming = parseTraceparent(request.headers["traceparent"])
@@ -391,13 +394,16 @@ export const middleware = (api: HttpApi.HttpApi.Any) => {
         sampled: Option.match(incoming, { onNone: () => true, onSome: (t) => t.sampled })
       })
       const response = yield* app.pipe(
-        Effect.catchAllCause((cause) =>
-          Effect.gen(function*() {
-            const found = problemOf(routes, cause as Cause.Cause<unknown>)
-            const error = isApiError(found) ? found : yield* envelope(found as Problem)
-            return toResponse(error, isApiError(found) ? {} : (found as Problem).headers)
-          })
-        ),
+        Effect.catchAllCause((cause_) => {
+          // Typed as `Cause<never>`, yet typed failures do flow through here (STACK §8).
+          const cause = cause_ as Cause.Cause<unknown>
+          // A client that went away gets no answer, and it is not an error of ours.
+          if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause_)
+          const found = problemOf(routes, cause)
+          return isApiError(found)
+            ? Effect.succeed(toResponse(found))
+            : Effect.map(envelope(found), (error) => toResponse(error, found.headers))
+        }),
         Effect.withSpan(`http ${request.method}`, { parent, kind: "server" })
       )
       return HttpServerResponse.setHeader(response, "x-trace-id", traceId)

@@ -79,6 +79,17 @@ describe("400s", () => {
       }
     }))
 
+  it.scoped("query parameters: a workspaceId that is not a uuid, a repeated include", () =>
+    Effect.gen(function*() {
+      const app = yield* makeApp
+      const workspace = yield* app.fetch(`${path}?workspaceId=nope`)
+      expect(expectEnvelope(workspace, 400, "SCHEMA_VALIDATION_ERROR").ok).toBe(true)
+      expect(workspace.json.details.path).toBe("workspaceId")
+      const include = yield* app.fetch(`${path}?include=emails&include=phones`)
+      expect(expectEnvelope(include, 400, "SCHEMA_VALIDATION_ERROR").ok).toBe(true)
+      expect(include.json.details.path).toBe("include")
+    }))
+
   it.scoped("a path person_id that is not a uuid", () =>
     Effect.gen(function*() {
       const app = yield* makeApp
@@ -160,8 +171,8 @@ describe("framework failures", () => {
         const reply = yield* app.fetch(url, { key: null })
         expect(expectEnvelope(reply, 404, "ROUTE_NOT_FOUND").ok, url).toBe(true)
       }
-      for (const method of ["DELETE", "POST", "PUT"]) {
-        const reply = yield* app.fetch(path, { method, key: null, body: "{" })
+      for (const [method, url] of [["DELETE", path], ["POST", path], ["PUT", path], ["OPTIONS", path], ["DELETE", `${path}/`]] as const) {
+        const reply = yield* app.fetch(url, { method, key: null, ...(method === "OPTIONS" ? {} : { body: "{" }) })
         expect(expectEnvelope(reply, 405, "METHOD_NOT_ALLOWED").ok, method).toBe(true)
         expect(reply.headers.get("allow")).toBe("GET, PATCH")
       }
