@@ -1,6 +1,7 @@
 /**
  * `FixtureLoader` on Postgres. Idempotent: rows whose key exists are left as they are
- * (`ON CONFLICT DO NOTHING`). One statement per table, arrays as parameters, in one transaction.
+ * (`ON CONFLICT DO NOTHING`; on the junctions the conflict target is named, as a deferrable
+ * exclusion constraint cannot be an arbiter). One statement per table, arrays as parameters, in one transaction.
  * Secrets are stored as their SHA-256 only; links of a person and kind keep their listed order.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
@@ -44,7 +45,7 @@ export const make = Effect.gen(function*() {
        SELECT r.workspace_id, r.id, ${STAMPS}, ${names.map((n) => `r.${n}`).join(", ")}
        FROM unnest($1::uuid[], $2::uuid[], ${STAMP_ARRAYS}, ${arrays.join(", ")})
          AS r(workspace_id, id, created_at, updated_at, deleted_at, ${names.join(", ")})
-       ON CONFLICT DO NOTHING`,
+       ON CONFLICT (workspace_id, id) DO NOTHING`,
       [...owned(rows), ...columns.map((c) => rows.map(c.value))]
     )
   }
@@ -94,7 +95,7 @@ export const make = Effect.gen(function*() {
          FROM unnest($1::uuid[], $2::uuid[], ${["$3::uuid[]", ...meta.map((m) => m.param)].join(", ")})
            WITH ORDINALITY AS r(workspace_id, person_id, id, ${[...names, "ord"].join(", ")})
          ORDER BY r.ord
-         ON CONFLICT DO NOTHING`,
+         ON CONFLICT (workspace_id, person_id, ${k.target}) DO NOTHING`,
         [links.map((l) => l.workspace_id), links.map((l) => l.person_id), links.map((l) => l.id), ...metaValues]
       )
     }
