@@ -2,7 +2,7 @@
  * @peoplekit/http — the HTTP contract of peoplekit: the `/v1` HttpApi (JSON:API documents),
  * bearer-key authentication, the error envelope, and handlers that each make one core call.
  */
-import { HttpApiBuilder } from "@effect/platform"
+import { type HttpApi, HttpApiBuilder } from "@effect/platform"
 import type { ApiKeyRepository, PersonRepository, Transactor } from "@peoplekit/core"
 import { Layer } from "effect"
 import { Api } from "./Api.js"
@@ -33,7 +33,7 @@ export * as PeopleHttp from "./PeopleHttp.js"
  * middleware and the error envelope. Needs only core's ports.
  */
 export const layer: Layer.Layer<
-  import("@effect/platform").HttpApi.Api,
+  HttpApi.Api,
   never,
   PersonRepository | ApiKeyRepository | Transactor
 > = HttpApiBuilder.api(Api).pipe(
