@@ -1,0 +1,28 @@
+/** Every setting of the service, read once through Effect's `Config` (environment variables). */
+import { Config, LogLevel, Option } from "effect"
+import { fileURLToPath } from "node:url"
+
+/** The repository root, so the embedded database's data directory does not depend on the cwd. */
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
+
+export const AppConfig = Config.all({
+  /** Port the HTTP server listens on. */
+  port: Config.port("PORT").pipe(Config.withDefault(3000)),
+  /** Interface to listen on; loopback unless told otherwise. */
+  host: Config.string("HOST").pipe(Config.withDefault("127.0.0.1")),
+  /** An external Postgres; without it the embedded one is started. */
+  databaseUrl: Config.option(Config.redacted("DATABASE_URL")),
+  /** Where the embedded Postgres keeps its data (git-ignored). */
+  dataDir: Config.string("PEOPLEKIT_DATA_DIR").pipe(Config.withDefault(`${repoRoot}.data/pg`)),
+  /** Load the demo workspace; defaults to on for the embedded database, off for DATABASE_URL. */
+  demo: Config.option(Config.boolean("PEOPLEKIT_DEMO")),
+  /** A fixed secret for the demo key (scripts); otherwise a fresh key is made on every start. */
+  demoKey: Config.option(Config.redacted(Config.nonEmptyString("PEOPLEKIT_DEMO_KEY"))),
+  /** Minimum level of log lines. */
+  logLevel: Config.logLevel("LOG_LEVEL").pipe(Config.withDefault(LogLevel.Info))
+})
+export type AppConfig = Config.Config.Success<typeof AppConfig>
+
+/** Demo data is loaded on the embedded database unless PEOPLEKIT_DEMO says otherwise. */
+export const wantsDemo = (config: AppConfig): boolean =>
+  Option.getOrElse(config.demo, () => Option.isNone(config.databaseUrl))

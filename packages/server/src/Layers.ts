@@ -1,0 +1,77 @@
+/**
+ * The composed layers of the service: the database (external or embedded), migrations and demo
+ * data, then the HTTP server. Everything slow is built before the server listens, so an early
+ * client gets "connection refused" instead of a request that hangs.
+ */
+import { HttpApiBuilder, HttpMiddleware } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import * as Http from "@peoplekit/http"
+import { Database, Embedded, layer as PostgresAdapters } from "@peoplekit/postgres"
+import { Console, Effect, Layer, Option, Redacted } from "effect"
+import { createServer } from "node:http"
+import { AppConfig, wantsDemo } from "./Config.js"
+import { exampleCurl, loadDemo, newDemoSecret } from "./Demo.js"
+
+/** A `SqlClient` on `DATABASE_URL`, or on the embedded Postgres when it is not set. */
+export const DatabaseLive = Layer.unwrapScoped(
+  Effect.gen(function*() {
+    const config = yield* AppConfig
+    if (Option.isSome(config.databaseUrl)) return Database.layer({ url: config.databaseUrl.value })
+    yield* Effect.logInfo(`Starting the embedded Postgres in ${config.dataDir}`)
+    const running = yield* Embedded.start({ dataDir: config.dataDir })
+    return Database.layer({ url: running.url })
+  })
+)
+
+/** The demo key's secret of this run (set once the demo data is loaded). */
+export class DemoKey extends Effect.Service<DemoKey>()("@peoplekit/server/DemoKey", {
+  succeed: { secret: Option.none<Redacted.Redacted<string>>() }
+}) {}
+
+/** Core's ports on a migrated database, with the demo data loaded when configured. */
+export const PortsLive = Layer.unwrapEffect(
+  Effect.gen(function*() {
+    const config = yield* AppConfig
+    const demo = wantsDemo(config)
+    const secret = Option.getOrElse(config.demoKey, () => Redacted.make(newDemoSecret()))
+    const prepare = Effect.gen(function*() {
+      const applied = yield* Database.migrate
+      yield* Effect.logInfo(applied.length === 0 ? "Migrations up to date" : `Applied migrations ${applied.map(([id, name]) => `${id}_${name}`).join(", ")}`)
+      if (demo) yield* loadDemo(secret)
+    })
+    const ports = Layer.tap(PostgresAdapters, (context) => Effect.provide(prepare, context))
+    return Layer.merge(ports, Layer.succeed(DemoKey, DemoKey.make({ secret: demo ? Option.some(secret) : Option.none() })))
+  })
+).pipe(Layer.provideMerge(DatabaseLive))
+
+/** Prints where the service listens and, with demo data, a request to paste. */
+const Banner = Layer.effectDiscard(
+  Effect.gen(function*() {
+    const config = yield* AppConfig
+    const { secret } = yield* DemoKey
+    const base = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${config.port}`
+    yield* Console.log(`peoplekit listening on ${base}`)
+    if (Option.isSome(secret)) {
+      const key = Redacted.value(secret.value)
+      yield* Console.log(`\nTry the demo (API key ${key}):\n\n${exampleCurl(base, key)}\n`)
+    }
+  })
+)
+
+/** The HTTP server on HOST:PORT. */
+export const HttpServerLive = Layer.unwrapEffect(
+  Effect.map(AppConfig, (config) =>
+    HttpApiBuilder.serve(HttpMiddleware.logger).pipe(
+      Layer.provide(Http.layer),
+      HttpServerLayer(config.host, config.port)
+    ))
+)
+
+const HttpServerLayer = (host: string, port: number) =>
+  Layer.provide(NodeHttpServer.layer(createServer, { host, port }))
+
+/** The whole service: database first, then the server, then the banner. */
+export const ServiceLive = Banner.pipe(
+  Layer.provide(HttpServerLive),
+  Layer.provideMerge(PortsLive)
+)
