@@ -195,6 +195,8 @@ describe("PATCH /v1/people/:id", () => {
       expect(sparse.json.data.attributes).toEqual({ first_name: "Remy", job_title: "Founder and CEO" })
       expect(Object.keys(sparse.json.data.relationships)).toEqual(["emails"])
       expect(sparse.json.included).toEqual([{ type: "email", id: ids.workEmail, attributes: { value: "remy@okafor-robotics.example" } }])
+      const empty = yield* app.fetch(`${path}?fields[people]=&include=`)
+      expect(empty.json.data).toEqual({ type: "people", id: REMY, attributes: {}, relationships: {} })
       // The ETag does not depend on include or fields.
       expect(sparse.headers.get("etag")).toBe(included.headers.get("etag"))
     }))
