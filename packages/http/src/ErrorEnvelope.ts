@@ -16,7 +16,7 @@ import {
   HttpServerRequest,
   HttpServerResponse
 } from "@effect/platform"
-import { Errors } from "@peoplekit/core"
+import { Errors, Relationship } from "@peoplekit/core"
 import { Cause, Effect, Layer, Option, Schema, Tracer } from "effect"
 import { DocumentError } from "./Document.js"
 
@@ -144,7 +144,7 @@ export const fromDomain = (error: DomainError): Problem => {
     case "PersonNotFound":
       return { status: 404, code: "NOT_FOUND", message: "No person with this id exists" }
     case "RelatedNotFound": {
-      const resource = kindResource[error.kind]
+      const resource = Relationship.kinds[error.kind].resource
       return {
         status: 404,
         code: `${resource.toUpperCase()}_NOT_FOUND`,
@@ -172,8 +172,6 @@ export const fromDomain = (error: DomainError): Problem => {
       }
   }
 }
-
-const kindResource = { companies: "company", emails: "email", phones: "phone", web_links: "web_link" } as const
 
 /** The problem of a request document (or query) error. */
 export const fromDocument = (error: DocumentError): Problem => ({
@@ -203,6 +201,30 @@ export const fromFailure = (error: unknown): Option.Option<Problem> => {
   }
   return Option.none()
 }
+
+// Network errors and Postgres' connection-exception (08) and shutdown (57P0x) classes. Core's ports
+// have no error for an unreachable store, so adapters die; such a defect is a 503, not a 500.
+const UNREACHABLE_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EPIPE|EAI_AGAIN|08\w{3}|57P0[1-3])$/
+const UNREACHABLE_MESSAGES = /connection terminated|timeout exceeded when trying to connect|connection refused/i
+
+/** True when a defect (or what it wraps) says the database cannot be reached. */
+export const isUnreachable = (defect: unknown): boolean => {
+  let current: unknown = defect
+  for (let depth = 0; depth < 6 && typeof current === "object" && current !== null; depth++) {
+    const { cause, code, message } = current as { cause?: unknown; code?: unknown; message?: unknown }
+    if (typeof code === "string" && UNREACHABLE_CODES.test(code)) return true
+    if (typeof message === "string" && UNREACHABLE_MESSAGES.test(message)) return true
+    current = cause
+  }
+  return false
+}
+
+const unavailable = (cause: Cause.Cause<unknown>): Problem => ({
+  status: 503,
+  code: "SERVICE_UNAVAILABLE",
+  message: "The service cannot reach its database; retry shortly",
+  log: { cause: Cause.pretty(cause) }
+})
 
 const internal = (cause: Cause.Cause<unknown>): Problem => ({
   status: 500,
@@ -371,6 +393,7 @@ const problemOf = (routes: ReadonlyArray<Route>, cause: Cause.Cause<unknown>): P
   for (const defect of Cause.defects(cause)) {
     const problem = fromFailure(defect)
     if (Option.isSome(problem)) return problem.value
+    if (isUnreachable(defect)) return unavailable(cause)
   }
   return internal(cause)
 }

@@ -213,6 +213,18 @@ describe("framework failures", () => {
       expect(String(line?.annotations["cause"])).toMatch(/SELECT/)
     }))
 
+  it.scoped("503 SERVICE_UNAVAILABLE with Retry-After when the database cannot be reached", () =>
+    Effect.gen(function*() {
+      const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" })
+      const app = yield* makeAppOver(appLayerWith(portsWith((ports) => ({
+        people: { ...ports.people, load: () => Effect.die({ _tag: "SqlError", message: "Failed to execute statement", cause: refused }) }
+      }))))
+      const reply = yield* app.fetch(path)
+      expect(expectEnvelope(reply, 503, "SERVICE_UNAVAILABLE").ok).toBe(true)
+      expect(reply.headers.get("retry-after")).toBe("1")
+      expect(reply.text).not.toMatch(/ECONNREFUSED|5432/)
+    }))
+
   it.scoped("503 SERVICE_UNAVAILABLE with Retry-After for a transient conflict", () =>
     Effect.gen(function*() {
       const app = yield* makeAppOver(appLayerWith(portsWith(() => ({
