@@ -7,7 +7,7 @@ import { HttpApiBuilder, HttpMiddleware } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import * as Http from "@peoplekit/http"
 import { Database, Embedded, layer as PostgresAdapters } from "@peoplekit/postgres"
-import { Console, Effect, Layer, Option, Redacted } from "effect"
+import { Console, Effect, Layer, Logger, Option, Redacted } from "effect"
 import { createServer } from "node:http"
 import { AppConfig, wantsDemo } from "./Config.js"
 import { exampleCurl, loadDemo, newDemoSecret } from "./Demo.js"
@@ -70,8 +70,12 @@ export const HttpServerLive = Layer.unwrapEffect(
 const HttpServerLayer = (host: string, port: number) =>
   Layer.provide(NodeHttpServer.layer(createServer, { host, port }))
 
+/** LOG_LEVEL for every layer and fiber of the service. */
+const LoggingLive = Layer.unwrapEffect(Effect.map(AppConfig, (config) => Logger.minimumLogLevel(config.logLevel)))
+
 /** The whole service: database first, then the server, then the banner. */
 export const ServiceLive = Banner.pipe(
   Layer.provide(HttpServerLive),
-  Layer.provideMerge(PortsLive)
+  Layer.provideMerge(PortsLive),
+  Layer.provide(LoggingLive)
 )
