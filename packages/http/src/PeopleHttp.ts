@@ -85,7 +85,11 @@ export const patchPerson = Effect.fn("PeopleHttp.patchPerson")(function*({ path,
   return respond(result, query, body.mediaType)
 })
 
-/** The handlers; needs core's `PersonRepository` and `Transactor`. */
+/**
+ * The handlers of `Api`; need core's `PersonRepository` and `Transactor`. A host API that adds
+ * `PeopleApi.group` (and declares `ErrorEnvelope.all`) implements it the same way:
+ * `handleRaw("getPerson", (i) => getPerson(i).pipe(Effect.catchAll(ErrorEnvelope.failWith)))`.
+ */
 export const layer = HttpApiBuilder.group(Api, "people", (handlers) =>
   handlers
     .handleRaw("getPerson", (input) => getPerson(input).pipe(Effect.catchAll(ErrorEnvelope.failWith)))
