@@ -115,10 +115,12 @@ const clearStaleServer = (dataDir: string) =>
       return
     }
     const parent = processInfo(info.value.ppid)
-    if (Option.isSome(parent) && /node/.test(parent.value.command) && info.value.ppid !== process.pid) {
+    if (Option.isSome(parent) && /node/.test(parent.value.command)) {
       return yield* new EmbeddedError({
         message: `The embedded Postgres data directory ${dataDir} is in use by server pid ${pid}, ` +
-          `started by the running process ${info.value.ppid}. Stop that process first, or use another data directory.`
+          `started by the running node process ${info.value.ppid}` +
+          (info.value.ppid === process.pid ? " (this one)" : "") +
+          `. Stop that process first, or use another data directory.`
       })
     }
     yield* Effect.logWarning(`Stopping orphaned embedded Postgres (pid ${pid}) left by an earlier run`)
@@ -157,16 +159,12 @@ const postgresUser = (): Option.Option<OsUser> => {
   return Option.some({ uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) })
 }
 
-/**
- * Whether `user` may run `binary` and reach `directory` (and write to it when `writable`),
- * checked by a shell running as that user.
- */
-const canReach = (user: OsUser, binary: string, directory: string, writable: boolean) =>
-  spawnSync(
-    "/bin/sh",
-    ["-c", `test -x "$1" && test -d "$2" && test -x "$2"${writable ? ` && test -w "$2"` : ""}`, "sh", binary, directory],
-    { uid: user.uid, gid: user.gid }
-  ).status === 0
+/** Whether `user` passes `test` for every path (a shell running as that user checks). */
+const userCan = (user: OsUser, test: string, ...paths: ReadonlyArray<string>) =>
+  spawnSync("/bin/sh", ["-c", paths.map((_, i) => `test ${test} "$${i + 1}"`).join(" && "), "sh", ...paths], {
+    uid: user.uid,
+    gid: user.gid
+  }).status === 0
 
 const postgresBinary = Effect.tryPromise({
   try: async () => {
@@ -195,13 +193,17 @@ const checkAccess = (dataDir: string, initialised: boolean) =>
     const binary = yield* postgresBinary
     const directory = initialised ? dataDir : path.dirname(dataDir)
     if (!initialised) fs.mkdirSync(directory, { recursive: true })
-    if (!canReach(user.value, binary, directory, initialised)) {
+    const blocked = !userCan(user.value, "-x", binary)
+      ? `execute ${binary}`
+      : !userCan(user.value, "-x", directory) || (initialised && !userCan(user.value, "-w", directory))
+      ? `${initialised ? "write to" : "reach"} ${directory}`
+      : undefined
+    if (blocked !== undefined) {
       return yield* new EmbeddedError({
         message: `Running as root, the embedded Postgres runs as the OS user "postgres" (uid ${user.value.uid}), ` +
-          `which cannot execute ${binary} or reach ${directory}${initialised ? " (read and write)" : ""}. ` +
-          `Every parent directory must be traversable by that user (a checkout under a private home such as ` +
-          `/root, mode 700, is not). Move the checkout or the data directory, run as a non-root user, or set ` +
-          `DATABASE_URL to an external Postgres.`
+          `which cannot ${blocked}. Every parent directory must be traversable by that user (a checkout ` +
+          `under a private home such as /root, mode 700, is not). Move the checkout or the data directory, ` +
+          `run as a non-root user, or set DATABASE_URL to an external Postgres.`
       })
     }
   })
