@@ -51,21 +51,29 @@ const compile = (build: (bind: Bind) => string): Compiled => {
 
 const PERSON_COLUMNS = "workspace_id, id, first_name, last_name, job_title, full_name, version, created_at, updated_at"
 
+/**
+ * The target lookups below end in `OFFSET 0`: it keeps each one a per-row primary-key probe.
+ * Without it the planner may flatten them into a join, and on tables without statistics yet
+ * (fresh databases) it picked nested loops that scan a workspace's targets once per link.
+ */
+const liveTarget = (k: KindTable, workspace: string, id: string) =>
+  `EXISTS (SELECT FROM ${k.table} t
+          WHERE t.workspace_id = ${workspace} AND t.id = ${id} AND t.deleted_at IS NULL OFFSET 0)`
+
 /** A kind's live links as `[{id, meta}]`, oldest first. Links to soft-deleted targets are hidden. */
 const linksColumn = (k: KindTable) => {
   const meta = k.meta.map((m) => `'${m.name}', l.${m.name}`).join(", ")
   return `(SELECT coalesce(json_agg(json_build_object('id', l.${k.target}, 'meta', json_build_object(${meta}))
                                     ORDER BY l.link_seq), '[]'::json)
      FROM ${k.junction} l
-     JOIN ${k.table} t ON t.workspace_id = l.workspace_id AND t.id = l.${k.target} AND t.deleted_at IS NULL
-     WHERE l.workspace_id = p.workspace_id AND l.person_id = p.id) AS ${k.kind}_links`
+     WHERE l.workspace_id = p.workspace_id AND l.person_id = p.id
+       AND ${liveTarget(k, "l.workspace_id", `l.${k.target}`)}) AS ${k.kind}_links`
 }
 
 /** The requested ids of a kind that are not live resources of the workspace, first-seen order. */
 const missingColumn = (k: KindTable, bind: Bind) =>
   `ARRAY(SELECT x.id FROM unnest(${bind(`${k.kind}_targets`, "uuid[]")}) WITH ORDINALITY AS x(id, n)
-     WHERE NOT EXISTS (SELECT 1 FROM ${k.table} t
-                       WHERE t.workspace_id = p.workspace_id AND t.id = x.id AND t.deleted_at IS NULL)
+     WHERE NOT ${liveTarget(k, "p.workspace_id", "x.id")}
      GROUP BY x.id ORDER BY min(x.n)) AS ${k.kind}_missing`
 
 /**
