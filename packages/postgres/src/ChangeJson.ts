@@ -3,7 +3,7 @@
  * `{ attached: [{id, meta}], detached: [{id, meta}], retagged: [{id, from, to}] }`.
  * Attributes use core's `AttributeDiff.AttributeDiffJson`.
  */
-import { Ids, type RelationshipPlan } from "@peoplekit/core"
+import { Ids } from "@peoplekit/core"
 import { Schema } from "effect"
 
 const Meta = Schema.Record({ key: Schema.String, value: Schema.Union(Schema.String, Schema.Boolean) })
@@ -27,5 +27,3 @@ const kind = Schema.optionalWith(PlanJson, { exact: true })
 
 /** Every changed kind's plan; kinds without changes are absent. */
 export const LinkChangesJson = Schema.Struct({ companies: kind, emails: kind, phones: kind, web_links: kind })
-
-export type LinkChanges = { readonly [K in keyof typeof LinkChangesJson.Type]?: RelationshipPlan.Plan }

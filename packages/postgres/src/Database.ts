@@ -18,6 +18,7 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
 /** The id of the newest migration; readiness compares it with the database's. */
 export const LATEST_MIGRATION = 1
 
+/** How to reach the database and how long to wait for it. */
 export interface Options {
   readonly url: Redacted.Redacted<string>
   /** Pool size (default 10). */

@@ -27,6 +27,7 @@ export class EmbeddedError extends Data.TaggedError("EmbeddedError")<{
   readonly cause?: unknown
 }> {}
 
+/** Where and how to run the embedded server. */
 export interface Options {
   /** The cluster's data directory (created and initialised when missing), e.g. `<repo>/.data/pg`. */
   readonly dataDir: string
@@ -126,6 +127,16 @@ const processInfo = (pid: number): Option.Option<ProcessInfo> => {
   return match ? Option.some({ ppid: Number(match[1]), command: path.basename(match[2]!), args: match[3]! }) : Option.none()
 }
 
+/** Whether the Postgres `pid` serves `dataDir`: it was started with it, or runs in it (Linux). */
+const servesDirectory = (pid: number, info: ProcessInfo, dataDir: string) => {
+  if (info.args.includes(dataDir)) return true
+  try {
+    return fs.realpathSync(`/proc/${pid}/cwd`) === fs.realpathSync(dataDir)
+  } catch {
+    return false
+  }
+}
+
 const isAlive = (pid: number) => {
   try {
     process.kill(pid, 0)
@@ -154,11 +165,17 @@ const clearStaleServer = (dataDir: string) =>
     if (!fs.existsSync(pidFile)) return
     const pid = Number.parseInt(fs.readFileSync(pidFile, "utf8").split("\n")[0] ?? "", 10)
     const info = Number.isInteger(pid) && pid > 0 ? processInfo(pid) : Option.none()
-    if (Option.isNone(info) || !info.value.command.startsWith("postgres") || !info.value.args.includes(dataDir)) {
+    if (Option.isNone(info) || !info.value.command.startsWith("postgres")) {
       // Dead, or the pid was reused by an unrelated process: Postgres would refuse to start.
-      yield* Effect.logWarning(`Removing stale ${pidFile} (pid ${pid} is not its server)`)
+      yield* Effect.logWarning(`Removing stale ${pidFile} (pid ${pid} is not a running Postgres)`)
       fs.rmSync(pidFile, { force: true })
       return
+    }
+    if (!servesDirectory(pid, info.value, dataDir)) {
+      return yield* new EmbeddedError({
+        message: `${pidFile} names the running Postgres pid ${pid}, which does not appear to serve ${dataDir}. ` +
+          `Stop it (or remove the pid file if you are sure) and retry.`
+      })
     }
     const parent = processInfo(info.value.ppid)
     if (Option.isSome(parent) && /node/.test(parent.value.command)) {

@@ -43,6 +43,7 @@ const KeyRow = Schema.Struct({
   workspaces: Schema.Array(Ids.WorkspaceId)
 })
 
+/** Builds the repository on the ambient `SqlClient`. */
 export const make = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
 

@@ -16,6 +16,7 @@ const orNull = <A>(value: A | undefined): A | null => value ?? null
 const STAMPS = "coalesce(r.created_at, now()), coalesce(r.updated_at, r.created_at, now()), r.deleted_at"
 const STAMP_ARRAYS = "$3::timestamptz[], $4::timestamptz[], $5::timestamptz[]"
 
+/** Builds the loader on the ambient `SqlClient`. */
 export const make = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
 

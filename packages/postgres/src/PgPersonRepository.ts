@@ -249,6 +249,7 @@ type Row = Record<string, unknown>
 
 // ---------------------------------------------------------------------------------------------
 
+/** Builds the repository on the ambient `SqlClient`. */
 export const make = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const run = (statement: Compiled, values: Readonly<Record<string, unknown>>) =>

@@ -13,6 +13,7 @@ const RETRYABLE = new Set(["40001", "40P01"])
 /** Not retried but still transient: a lock wait that hit `lock_timeout`. */
 const CONFLICT = new Set([...RETRYABLE, "55P03"])
 
+/** How often and how patiently a unit of work is retried after a transient conflict. */
 export interface RetryPolicy {
   /** Attempts after the first one (default 3). */
   readonly retries: number
@@ -20,6 +21,7 @@ export interface RetryPolicy {
   readonly baseMillis: number
 }
 
+/** Three retries after about 0–20, 0–40 and 0–80 ms. */
 export const defaultPolicy: RetryPolicy = { retries: 3, baseMillis: 20 }
 
 /** The SQLSTATEs of the database errors in `cause`, whether failures or defects (`orDie`). */
@@ -49,6 +51,7 @@ const pause = (millis: number) =>
     return Effect.sync(() => clearTimeout(timer))
   })
 
+/** Builds the transactor on the ambient `SqlClient`. */
 export const make = (policy: RetryPolicy = defaultPolicy) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient

@@ -4,12 +4,14 @@
  */
 import { Relationship } from "@peoplekit/core"
 
+/** A meta field stored as a junction column. */
 export interface MetaColumn {
   /** The meta field's name, which is also its column. */
   readonly name: string
   readonly type: "text" | "boolean"
 }
 
+/** The tables and columns of one relationship kind. */
 export interface KindTable {
   readonly kind: Relationship.KindName
   /** The related resources (`companies`). */

@@ -175,6 +175,7 @@ const statements: ReadonlyArray<string> = [
   )`
 ]
 
+/** Runs the statements above in order (inside the migrator's transaction). */
 export default Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   for (const statement of statements) yield* sql.unsafe(statement)
