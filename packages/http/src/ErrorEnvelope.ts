@@ -404,6 +404,9 @@ const problemOf = (routes: ReadonlyArray<Route>, cause: Cause.Cause<unknown>): P
  * `x-trace-id` on every response. It wraps the router inside the framework's own error encoder,
  * so it sees the raw causes (decode errors, `RouteNotFound`, defects) rather than encoded responses.
  */
+/** Longest URI (path and query) accepted; longer ones are a 414. */
+export const MAX_URI_LENGTH = 8 * 1024
+
 export const middleware = (api: HttpApi.HttpApi.Any) => {
   const routes = routesOf(api)
   return (app: HttpApp.Default): HttpApp.Default =>
@@ -416,6 +419,12 @@ export const middleware = (api: HttpApi.HttpApi.Any) => {
         spanId: Option.match(incoming, { onNone: () => randomHex(8), onSome: (t) => t.spanId }),
         sampled: Option.match(incoming, { onNone: () => true, onSome: (t) => t.sampled })
       })
+      if (request.url.length > MAX_URI_LENGTH) {
+        // Under Node a longer request line is refused before routing (414 from the server's
+        // clientError handler); this keeps the limit the same for URLs just under Node's.
+        const raw = toRaw({ status: 414, code: "URI_TOO_LONG", message: `The URI is longer than ${MAX_URI_LENGTH} bytes` }, traceId)
+        return HttpServerResponse.text(raw.body, { status: raw.status, headers: raw.headers, contentType: "application/json" })
+      }
       const response = yield* app.pipe(
         Effect.catchAllCause((cause_) => {
           // Typed as `Cause<never>`, yet typed failures do flow through here (STACK §8).

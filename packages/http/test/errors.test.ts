@@ -178,6 +178,15 @@ describe("framework failures", () => {
       }
     }))
 
+  it.scoped("414 URI_TOO_LONG over 8 KiB of URI, before routing and authentication", () =>
+    Effect.gen(function*() {
+      const app = yield* makeApp
+      const long = yield* app.fetch(`${path}?pad=${"a".repeat(9000)}`, { key: null })
+      expect(expectEnvelope(long, 414, "URI_TOO_LONG").ok).toBe(true)
+      const fits = yield* app.fetch(`${path}?pad=${"a".repeat(8000)}`, { method: "GET" })
+      expect(fits.status).not.toBe(414)
+    }))
+
   it.scoped("413 PAYLOAD_TOO_LARGE over 1 MiB; exactly 1 MiB is read", () =>
     Effect.gen(function*() {
       const app = yield* makeApp

@@ -8,9 +8,9 @@ import { NodeHttpServer } from "@effect/platform-node"
 import * as Http from "@peoplekit/http"
 import { Database, Embedded, layer as PostgresAdapters } from "@peoplekit/postgres"
 import { Console, Effect, Layer, Logger, Option, Redacted } from "effect"
-import { createServer } from "node:http"
 import { AppConfig, wantsDemo } from "./Config.js"
 import { exampleCurl, loadDemo, newDemoSecret } from "./Demo.js"
+import { makeServer } from "./NodeServer.js"
 
 /** A `SqlClient` on `DATABASE_URL`, or on the embedded Postgres when it is not set. */
 export const DatabaseLive = Layer.unwrapScoped(
@@ -68,7 +68,7 @@ export const HttpServerLive = Layer.unwrapEffect(
 )
 
 const HttpServerLayer = (host: string, port: number) =>
-  Layer.provide(NodeHttpServer.layer(createServer, { host, port }))
+  Layer.provide(NodeHttpServer.layer(() => makeServer(), { host, port }))
 
 /** LOG_LEVEL for every layer and fiber of the service. */
 const LoggingLive = Layer.unwrapEffect(Effect.map(AppConfig, (config) => Logger.minimumLogLevel(config.logLevel)))
