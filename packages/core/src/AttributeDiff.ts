@@ -48,8 +48,8 @@ const change = <A, I>(value: Schema.Schema<A, I>) => Schema.Struct({ from: value
 
 /** The diff as JSON, as change records store it (`null` for a cleared `job_title`). */
 export const AttributeDiffJson = Schema.Struct({
-  first_name: Schema.optional(change(Schema.String)),
-  last_name: Schema.optional(change(Schema.String)),
-  job_title: Schema.optional(change(Schema.OptionFromNullOr(Schema.String))),
-  full_name: Schema.optional(change(Schema.String))
+  first_name: Schema.optionalWith(change(Schema.String), { exact: true }),
+  last_name: Schema.optionalWith(change(Schema.String), { exact: true }),
+  job_title: Schema.optionalWith(change(Schema.OptionFromNullOr(Schema.String)), { exact: true }),
+  full_name: Schema.optionalWith(change(Schema.String), { exact: true })
 })

@@ -2,7 +2,7 @@
  * The domain's failures. They carry what happened in domain words and no HTTP status; the HTTP
  * adapter maps each to exactly one error envelope.
  */
-import { Schema } from "effect"
+import { Data, Schema } from "effect"
 import { PersonId, RelatedId } from "./Ids.js"
 import { KindName } from "./Relationship.js"
 
@@ -49,3 +49,36 @@ export class PreconditionFailed extends Schema.TaggedError<PreconditionFailed>()
 
 /** A transient conflict (serialisation failure, deadlock) outlived the bounded retries. */
 export class TransientConflict extends Schema.TaggedError<TransientConflict>()("TransientConflict", {}) {}
+
+/**
+ * The store behind a port cannot be reached (connection refused, lost, timed out). Ports have no
+ * error channel for infrastructure failures, so adapters *die* with this defect; the HTTP adapter
+ * answers it with 503 instead of 500.
+ */
+export class StoreUnavailable extends Data.TaggedError("StoreUnavailable")<{
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+/** Every failure of core's programs, for adapters that map them in one place. */
+export type DomainError =
+  | InvalidPatch
+  | PersonNotFound
+  | RelatedNotFound
+  | Unauthenticated
+  | Forbidden
+  | PreconditionFailed
+  | TransientConflict
+
+const domainErrorTags: ReadonlySet<string> = new Set([
+  "InvalidPatch",
+  "PersonNotFound",
+  "RelatedNotFound",
+  "Unauthenticated",
+  "Forbidden",
+  "PreconditionFailed",
+  "TransientConflict"
+])
+
+export const isDomainError = (u: unknown): u is DomainError =>
+  typeof u === "object" && u !== null && "_tag" in u && domainErrorTags.has(String(u._tag)) && u instanceof Error

@@ -49,3 +49,18 @@ describe("InMemory transactor", () => {
       expect(yield* Effect.flatMap(Transactor, () => Effect.succeed("ok" as ApiKeyId)).pipe(Effect.provide(InMemory.layer()))).toBe("ok")
     }))
 })
+
+describe("InMemory fixtures", () => {
+  const empty = { workspaces: [], people: [], companies: [], emails: [], phones: [], web_links: [], links: [], api_keys: [] }
+  it.effect("are refused, like the database's foreign keys, when they name an unknown workspace", () =>
+    Effect.gen(function*() {
+      const ports = yield* InMemory.makePorts
+      const person = {
+        id: crypto.randomUUID() as PersonId, workspace_id: crypto.randomUUID() as WorkspaceId,
+        first_name: "A", last_name: "B", job_title: null
+      }
+      const exit = yield* Effect.exit(ports.fixtures.load({ ...empty, people: [person] }))
+      expect(exit._tag).toBe("Failure")
+      expect(yield* Effect.exit(ports.fixtures.load({ ...empty, workspaces: [{ id: person.workspace_id, name: "W" }], people: [person] }))).toMatchObject({ _tag: "Success" })
+    }).pipe(Effect.scoped))
+})

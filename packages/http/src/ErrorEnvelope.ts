@@ -108,27 +108,9 @@ export interface Problem<S extends number = Status> {
   readonly log?: Readonly<Record<string, unknown>>
 }
 
-/** Core's failures (core has no union of them yet). */
-export type DomainError =
-  | Errors.InvalidPatch
-  | Errors.PersonNotFound
-  | Errors.RelatedNotFound
-  | Errors.Unauthenticated
-  | Errors.Forbidden
-  | Errors.PreconditionFailed
-  | Errors.TransientConflict
-
-const domainErrors = [
-  Errors.InvalidPatch,
-  Errors.PersonNotFound,
-  Errors.RelatedNotFound,
-  Errors.Unauthenticated,
-  Errors.Forbidden,
-  Errors.PreconditionFailed,
-  Errors.TransientConflict
-] as const
-
-export const isDomainError = (u: unknown): u is DomainError => domainErrors.some((cls) => u instanceof cls)
+/** Core's failures, mapped below in one place. */
+export type DomainError = Errors.DomainError
+export const isDomainError = Errors.isDomainError
 
 const pathOf = (path: ReadonlyArray<PropertyKey>): string => path.map(String).join(".")
 
@@ -202,13 +184,15 @@ export const fromFailure = (error: unknown): Option.Option<Problem> => {
   return Option.none()
 }
 
-// Network errors and Postgres' connection-exception (08) and shutdown (57P0x) classes. Core's ports
-// have no error for an unreachable store, so adapters die; such a defect is a 503, not a 500.
+// Core's `StoreUnavailable` defect, which adapters die with; as a fallback for adapters that do
+// not, network errors and Postgres' connection-exception (08) and shutdown (57P0x) classes.
+// Such a defect is a 503, not a 500.
 const UNREACHABLE_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EPIPE|EAI_AGAIN|08\w{3}|57P0[1-3])$/
 const UNREACHABLE_MESSAGES = /connection terminated|timeout exceeded when trying to connect|connection refused/i
 
 /** True when a defect (or what it wraps) says the database cannot be reached. */
 export const isUnreachable = (defect: unknown): boolean => {
+  if (defect instanceof Errors.StoreUnavailable) return true
   let current: unknown = defect
   for (let depth = 0; depth < 6 && typeof current === "object" && current !== null; depth++) {
     const { cause, code, message } = current as { cause?: unknown; code?: unknown; message?: unknown }

@@ -74,6 +74,21 @@ const loadFixtures = (store: Store, fixtures: Fixtures, now: Date): Effect.Effec
     const workspaces = new Map(store.workspaces)
     for (const w of fixtures.workspaces) if (!workspaces.has(w.id)) workspaces.set(w.id, w.name)
 
+    // Like the database's foreign keys: every row names a known workspace, and a key's default
+    // workspace is one of its memberships.
+    const unknownWorkspace = [
+      ...fixtures.people, ...fixtures.companies, ...fixtures.emails, ...fixtures.phones, ...fixtures.web_links, ...fixtures.links
+    ].find((row) => !workspaces.has(row.workspace_id))
+    if (unknownWorkspace !== undefined) {
+      return yield* Effect.dieMessage(`fixture row ${JSON.stringify(unknownWorkspace)} names an unknown workspace`)
+    }
+    for (const k of fixtures.api_keys) {
+      if (k.workspaces.some((w) => !workspaces.has(w))) return yield* Effect.dieMessage(`fixture key ${k.id} names an unknown workspace`)
+      if (k.default_workspace !== undefined && !k.workspaces.includes(k.default_workspace)) {
+        return yield* Effect.dieMessage(`fixture key ${k.id}: the default workspace must be one of its workspaces`)
+      }
+    }
+
     const people = new Map(store.people)
     for (const p of fixtures.people) {
       const k = key(p.workspace_id, p.id)
