@@ -31,6 +31,16 @@ export interface LoadedPerson {
   readonly missing: IdsByKind
 }
 
+/** One page of a person's change history, newest first (`PersonRepository.changesPage`). */
+export interface ChangesQuery {
+  readonly workspaceId: WorkspaceId
+  readonly personId: PersonId
+  /** Only records older than this version (`to_version < before`); from the newest when `None`. */
+  readonly before: Option.Option<number>
+  /** At most this many records. */
+  readonly limit: number
+}
+
 export interface ChangeSet {
   /** The person as loaded, before the change. */
   readonly before: Person
@@ -56,5 +66,11 @@ export class PersonRepository extends Context.Tag("@peoplekit/core/PersonReposit
     readonly related: (workspaceId: WorkspaceId, ids: IdsByKind) => Effect.Effect<ReadonlyArray<RelatedResource>>
     /** The person's change records, oldest first. */
     readonly changes: (workspaceId: WorkspaceId, personId: PersonId) => Effect.Effect<ReadonlyArray<ChangeRecord>>
+    /**
+     * Up to `limit` of the person's change records with `to_version < before` (all when `None`),
+     * newest first. Versions form a chain, so a version is a stable cursor: records written after
+     * the first page was read never shift later pages.
+     */
+    readonly changesPage: (query: ChangesQuery) => Effect.Effect<ReadonlyArray<ChangeRecord>>
   }
 >() {}

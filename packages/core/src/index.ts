@@ -28,9 +28,11 @@ export * as Fixtures from "./Fixtures.js"
 export * as UpdatePerson from "./UpdatePerson.js"
 /** The read of one person. */
 export * as GetPerson from "./GetPerson.js"
+/** A person's change history, newest first, paginated. */
+export * as ListChanges from "./ListChanges.js"
 /** Ports. */
 export { PersonRepository } from "./PersonRepository.js"
-export type { ChangeSet, IdsByKind, LoadedPerson, LoadRequest } from "./PersonRepository.js"
+export type { ChangeSet, ChangesQuery, IdsByKind, LoadedPerson, LoadRequest } from "./PersonRepository.js"
 export { ApiKeyRepository } from "./ApiKeyRepository.js"
 export { Transactor } from "./Transactor.js"
 export { FixtureLoader } from "./Fixtures.js"

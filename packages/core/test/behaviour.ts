@@ -11,6 +11,7 @@ import { authenticate } from "../src/Authenticate.js"
 import { ApiKeyRepository } from "../src/ApiKeyRepository.js"
 import { FixtureLoader, Fixtures, type FixturesInput } from "../src/Fixtures.js"
 import { getPerson } from "../src/GetPerson.js"
+import { listChanges } from "../src/ListChanges.js"
 import type { ApiKeyId, PersonId, RelatedId, WorkspaceId } from "../src/Ids.js"
 import type { PersonPatch } from "../src/Person.js"
 import { PersonRepository } from "../src/PersonRepository.js"
@@ -347,6 +348,42 @@ export const behaviourSuite = (name: string, ports: Layer.Layer<CorePorts>) =>
           for (let i = 1; i < records.length; i++) {
             expect(records[i]!.attributes.job_title?.from).toEqual(records[i - 1]!.attributes.job_title?.to)
           }
+        }))
+
+      it.effect("lists change records newest first, a page at a time, only for a live person of the workspace", () =>
+        Effect.gen(function*() {
+          const w = yield* seed
+          for (const title of ["One", "Two", "Three", "Four", "Five"]) yield* update(w, { job_title: Option.some(title) })
+          yield* update(w, { first_name: "Elsewhere" }, { personId: w.P2 })
+          const reader: Access.Principal = { keyId: w.readKey as ApiKeyId, workspaceId: w.A as WorkspaceId, scopes: ["people:read"] }
+          const list = (limit: number, before?: number) =>
+            listChanges({ principal: reader, personId: w.P1 as PersonId, limit, ...(before === undefined ? {} : { before: Option.some(before) }) })
+          const first = yield* list(2)
+          expect(first.records.map((r) => r.to_version)).toEqual([6, 5])
+          expect(first.next).toEqual(Option.some(5))
+          const second = yield* list(2, 5)
+          expect(second.records.map((r) => r.to_version)).toEqual([4, 3])
+          // A change written between pages does not shift the later pages.
+          yield* update(w, { job_title: Option.some("Six") })
+          const third = yield* list(2, 3)
+          expect(third.records.map((r) => r.to_version)).toEqual([2])
+          expect(third.next).toEqual(Option.none())
+          expect(third.records[0]!.attributes.job_title).toEqual({ from: Option.some("QA"), to: Option.some("One") })
+          expect((yield* list(10)).records.map((r) => r.to_version)).toEqual([7, 6, 5, 4, 3, 2])
+          // Exactly a full last page: no next.
+          expect((yield* list(6)).next).toEqual(Option.none())
+          const page = yield* Effect.flatMap(PersonRepository, (r) =>
+            r.changesPage({ workspaceId: w.A as WorkspaceId, personId: w.P1 as PersonId, before: Option.some(4), limit: 5 }))
+          expect(page.map((r) => r.to_version)).toEqual([3, 2])
+          for (const [principal, personId] of [
+            [{ ...reader, workspaceId: w.B as WorkspaceId }, w.P1],
+            [reader, w.PDel],
+            [reader, uuid()]
+          ] as const) {
+            expect(yield* Effect.flip(listChanges({ principal, personId: personId as PersonId }))).toMatchObject({ _tag: "PersonNotFound" })
+          }
+          expect(yield* Effect.flip(listChanges({ principal: { ...reader, scopes: [] }, personId: w.P1 as PersonId })))
+            .toMatchObject({ _tag: "Forbidden", reason: "scope" })
         }))
 
       it.effect("authenticates by secret and refuses unknown, revoked and expired keys", () =>

@@ -8,6 +8,7 @@ import {
   AttributeDiff,
   type ChangeRecord,
   type ChangeSet,
+  type ChangesQuery,
   Ids,
   type IdsByKind,
   type LoadedPerson,
@@ -25,7 +26,7 @@ import { type KindTable, kindTables } from "./Tables.js"
 // Statements are built once from the kind tables. Parameters are named; a name used twice binds
 // one placeholder. Their number is fixed: link lists travel as arrays.
 
-interface Compiled {
+export interface Compiled {
   readonly text: string
   readonly params: (values: Readonly<Record<string, unknown>>) => ReadonlyArray<unknown>
 }
@@ -190,6 +191,21 @@ FROM person_changes
 WHERE workspace_id = ${bind("workspace", "uuid")} AND person_id = ${bind("person", "uuid")}
 ORDER BY to_version`)
 
+// Newest first from a version down; served by the (workspace_id, person_id, to_version) unique index.
+const changesPageStatement = compile((bind) => `
+SELECT id, workspace_id, person_id, from_version, to_version, actor_key_id, trace_id, occurred_at, attributes, links
+FROM person_changes
+WHERE workspace_id = ${bind("workspace", "uuid")} AND person_id = ${bind("person", "uuid")}
+  AND (${bind("before", "int")} IS NULL OR to_version < ${bind("before", "int")})
+ORDER BY to_version DESC
+LIMIT ${bind("limit", "int")}`)
+
+/**
+ * The statements as they are sent (text and parameter order), for tools that must issue exactly
+ * the product's SQL, such as the benchmark's hand-written baseline.
+ */
+export const statements = { loadLocked, loadUnlocked, save: saveStatement, related: relatedStatement } as const
+
 // ---------------------------------------------------------------------------------------------
 // Rows
 
@@ -336,17 +352,29 @@ export const make = Effect.gen(function*() {
       decodeRelated(row.kind as Relationship.KindName, { ...row, ...(row.fields as Row) }))
   }, Effect.orDie)
 
-  const changes = Effect.fn("PgPersonRepository.changes")(function*(workspaceId: Ids.WorkspaceId, personId: Ids.PersonId) {
-    const rows = yield* run(changesStatement, { workspace: workspaceId, person: personId })
-    return yield* Effect.forEach(rows, (row) =>
+  const decodeChanges = (rows: ReadonlyArray<Row>) =>
+    Effect.forEach(rows, (row) =>
       Effect.map(Schema.decodeUnknown(ChangeRow)(row), (r): ChangeRecord.ChangeRecord => ({
         ...r,
         attributes: defined(r.attributes),
         links: r.links
       })))
+
+  const changes = Effect.fn("PgPersonRepository.changes")(function*(workspaceId: Ids.WorkspaceId, personId: Ids.PersonId) {
+    return yield* decodeChanges(yield* run(changesStatement, { workspace: workspaceId, person: personId }))
   }, Effect.orDie)
 
-  return PersonRepository.of({ load, save, related, changes })
+  const changesPage = Effect.fn("PgPersonRepository.changesPage")(function*(query: ChangesQuery) {
+    const rows = yield* run(changesPageStatement, {
+      workspace: query.workspaceId,
+      person: query.personId,
+      before: Option.getOrNull(query.before),
+      limit: Math.max(0, query.limit)
+    })
+    return yield* decodeChanges(rows)
+  }, Effect.orDie)
+
+  return PersonRepository.of({ load, save, related, changes, changesPage })
 })
 
 /** `PersonRepository` over the ambient `SqlClient`. */

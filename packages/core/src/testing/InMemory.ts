@@ -256,7 +256,16 @@ export const makePorts = Effect.gen(function*() {
 
     changes: (workspaceId, personId: PersonId) =>
       Effect.map(Ref.get(store), (s) =>
-        s.changes.filter((c) => c.workspace_id === workspaceId && c.person_id === personId))
+        s.changes.filter((c) => c.workspace_id === workspaceId && c.person_id === personId)),
+
+    changesPage: (query) =>
+      Effect.map(Ref.get(store), (s) =>
+        s.changes
+          .filter((c) =>
+            c.workspace_id === query.workspaceId && c.person_id === query.personId &&
+            Option.match(query.before, { onNone: () => true, onSome: (before) => c.to_version < before }))
+          .sort((a, b) => b.to_version - a.to_version)
+          .slice(0, Math.max(0, query.limit)))
   })
 
   const apiKeys = ApiKeyRepository.of({
