@@ -6,6 +6,7 @@ import { HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
 import { Ids } from "@peoplekit/core"
 import { Schema } from "effect"
 import { Authentication } from "./Authentication.js"
+import { ChangesDocument } from "./Changes.js"
 import { PatchDocument } from "./Document.js"
 import { PersonDocument } from "./Render.js"
 import { BodyLimits } from "./RequestBody.js"
@@ -39,6 +40,23 @@ export const patchPerson = HttpApiEndpoint.patch("patchPerson", "/people/:person
   .setPayload(PatchDocument)
   .addSuccess(PersonDocument)
 
+/** Query parameters of the change history: the workspace, the page size and the cursor. */
+export const ChangesQuery = Schema.Struct({
+  workspaceId: optional(Ids.WorkspaceId),
+  /** Alias of `workspaceId`. */
+  workspace_id: optional(Ids.WorkspaceId),
+  /** Page size, 1–100 (default 20). */
+  limit: optional(Schema.String),
+  /** Opaque: the `cursor` of a previous page's `links.next`. */
+  cursor: optional(Schema.String)
+})
+
+/** The person's change records, newest first, cursor-paginated (needs `people:read`). */
+export const listChanges = HttpApiEndpoint.get("listChanges", "/people/:person_id/changes")
+  .setPath(PersonPath)
+  .setUrlParams(ChangesQuery)
+  .addSuccess(ChangesDocument)
+
 /**
  * The group. Middleware added last runs first: authentication (401) answers before the body's
  * media type and size (415/413), which answer before anything is decoded (400).
@@ -46,5 +64,6 @@ export const patchPerson = HttpApiEndpoint.patch("patchPerson", "/people/:person
 export const group = HttpApiGroup.make("people")
   .add(getPerson)
   .add(patchPerson)
+  .add(listChanges)
   .middleware(BodyLimits)
   .middleware(Authentication)

@@ -4,10 +4,11 @@
  * an envelope (`ErrorEnvelope.failWith`).
  */
 import { HttpApiBuilder, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { GetPerson, type Ids, Relationship, UpdatePerson } from "@peoplekit/core"
+import { GetPerson, type Ids, ListChanges, Relationship, UpdatePerson } from "@peoplekit/core"
 import { Effect, Option } from "effect"
 import { Api } from "./Api.js"
 import * as Authentication from "./Authentication.js"
+import * as Changes from "./Changes.js"
 import * as Document from "./Document.js"
 import * as ErrorEnvelope from "./ErrorEnvelope.js"
 import * as Render from "./Render.js"
@@ -85,6 +86,35 @@ export const patchPerson = Effect.fn("PeopleHttp.patchPerson")(function*({ path,
   return respond(result, query, body.mediaType)
 })
 
+interface ChangesInput {
+  readonly request: HttpServerRequest.HttpServerRequest
+  readonly path: { readonly person_id: Ids.PersonId }
+  readonly urlParams: {
+    readonly workspaceId?: Ids.WorkspaceId
+    readonly workspace_id?: Ids.WorkspaceId
+    readonly limit?: string
+    readonly cursor?: string
+  }
+}
+
+/** GET …/changes: one page of the person's change records, newest first. */
+export const listChanges = Effect.fn("PeopleHttp.listChanges")(function*({ path, request, urlParams }: ChangesInput) {
+  const page = yield* Changes.parsePageQuery(urlParams)
+  const workspace = yield* Authentication.requestedWorkspace(urlParams)
+  const principal = yield* Authentication.principal(workspace)
+  const result = yield* ListChanges.listChanges({ principal, personId: path.person_id, limit: page.limit, before: page.before })
+  const keep: Array<readonly [string, string]> = []
+  if (urlParams.workspaceId !== undefined) keep.push(["workspaceId", urlParams.workspaceId])
+  else if (urlParams.workspace_id !== undefined) keep.push(["workspace_id", urlParams.workspace_id])
+  const document = Changes.render(result, {
+    path: new URL(request.url, "http://localhost").pathname,
+    limit: page.limit,
+    cursor: urlParams.cursor,
+    keep
+  })
+  return HttpServerResponse.unsafeJson(document, { status: 200 })
+})
+
 /**
  * The handlers of `Api`; need core's `PersonRepository` and `Transactor`. A host API that adds
  * `PeopleApi.group` (and declares `ErrorEnvelope.all`) implements it the same way:
@@ -93,4 +123,5 @@ export const patchPerson = Effect.fn("PeopleHttp.patchPerson")(function*({ path,
 export const layer = HttpApiBuilder.group(Api, "people", (handlers) =>
   handlers
     .handleRaw("getPerson", (input) => getPerson(input).pipe(Effect.catchAll(ErrorEnvelope.failWith)))
-    .handleRaw("patchPerson", (input) => patchPerson(input).pipe(Effect.catchAll(ErrorEnvelope.failWith))))
+    .handleRaw("patchPerson", (input) => patchPerson(input).pipe(Effect.catchAll(ErrorEnvelope.failWith)))
+    .handleRaw("listChanges", (input) => listChanges(input).pipe(Effect.catchAll(ErrorEnvelope.failWith))))

@@ -25,6 +25,8 @@ export * as RequestBody from "./RequestBody.js"
 export * as Document from "./Document.js"
 /** Response document rendering, `include` and `fields`. */
 export * as Render from "./Render.js"
+/** The change history document, its `limit`/`cursor` query and rendering. */
+export * as Changes from "./Changes.js"
 /** The handlers of the `people` group (`PeopleHttp.layer`). */
 export * as PeopleHttp from "./PeopleHttp.js"
 
