@@ -6,6 +6,7 @@ import { createHash } from "node:crypto"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Access, ApiKeyRepository, Ids } from "@peoplekit/core"
 import { Effect, Layer, Option, Redacted, Schema } from "effect"
+import * as Unavailable from "./Unavailable.js"
 
 /** The stored form of a secret: its SHA-256 digest. */
 export const hashSecret = (secret: string): Buffer => createHash("sha256").update(secret, "utf8").digest()
@@ -61,7 +62,7 @@ export const make = Effect.gen(function*() {
         revokedAt: row.revoked_at
       })
     )
-  }, Effect.orDie)
+  }, Unavailable.orDie)
 
   return ApiKeyRepository.of({ findBySecret })
 })

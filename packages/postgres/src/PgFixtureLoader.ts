@@ -7,6 +7,7 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Fixtures, Person } from "@peoplekit/core"
 import { Effect, Layer, Redacted } from "effect"
+import * as Unavailable from "./Unavailable.js"
 import { hashSecret } from "./PgApiKeyRepository.js"
 import { kindTables } from "./Tables.js"
 
@@ -132,7 +133,7 @@ export const make = Effect.gen(function*() {
         ]
       )
     }
-  }, (effect) => sql.withTransaction(effect), Effect.orDie)
+  }, (effect) => sql.withTransaction(effect), Unavailable.orDie)
 
   return Fixtures.FixtureLoader.of({ load })
 })

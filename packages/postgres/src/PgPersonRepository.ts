@@ -19,6 +19,7 @@ import {
   type Relationship
 } from "@peoplekit/core"
 import { Effect, Layer, Option, Schema } from "effect"
+import * as Unavailable from "./Unavailable.js"
 import { LinkChangesJson } from "./ChangeJson.js"
 import { type KindTable, kindTables } from "./Tables.js"
 
@@ -298,7 +299,7 @@ export const make = Effect.gen(function*() {
     const row = rows[0]
     if (row === undefined) return Option.none()
     return Option.some(yield* toLoaded(row))
-  }, Effect.orDie)
+  }, Unavailable.orDie)
 
   const save = Effect.fn("PgPersonRepository.save")(function*(changes: ChangeSet) {
     const { before } = changes
@@ -342,7 +343,7 @@ export const make = Effect.gen(function*() {
       }
     }
     return yield* decodePerson(row)
-  }, Effect.orDie)
+  }, Unavailable.orDie)
 
   const related = Effect.fn("PgPersonRepository.related")(function*(workspaceId: Ids.WorkspaceId, ids: IdsByKind) {
     const values: Record<string, unknown> = { workspace: workspaceId }
@@ -350,7 +351,7 @@ export const make = Effect.gen(function*() {
     const rows = yield* run(relatedStatement, values)
     return yield* Effect.forEach(rows, (row) =>
       decodeRelated(row.kind as Relationship.KindName, { ...row, ...(row.fields as Row) }))
-  }, Effect.orDie)
+  }, Unavailable.orDie)
 
   const decodeChanges = (rows: ReadonlyArray<Row>) =>
     Effect.forEach(rows, (row) =>
@@ -362,7 +363,7 @@ export const make = Effect.gen(function*() {
 
   const changes = Effect.fn("PgPersonRepository.changes")(function*(workspaceId: Ids.WorkspaceId, personId: Ids.PersonId) {
     return yield* decodeChanges(yield* run(changesStatement, { workspace: workspaceId, person: personId }))
-  }, Effect.orDie)
+  }, Unavailable.orDie)
 
   const changesPage = Effect.fn("PgPersonRepository.changesPage")(function*(query: ChangesQuery) {
     const rows = yield* run(changesPageStatement, {
@@ -372,7 +373,7 @@ export const make = Effect.gen(function*() {
       limit: Math.max(0, query.limit)
     })
     return yield* decodeChanges(rows)
-  }, Effect.orDie)
+  }, Unavailable.orDie)
 
   return PersonRepository.of({ load, save, related, changes, changesPage })
 })

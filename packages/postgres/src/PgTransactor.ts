@@ -7,6 +7,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
 import { Errors, Transactor } from "@peoplekit/core"
 import { Cause, Chunk, Effect, Layer, Option } from "effect"
+import { toDefect } from "./Unavailable.js"
 
 /** Retried: the whole unit of work may succeed when run again. */
 const RETRYABLE = new Set(["40001", "40P01"])
@@ -40,9 +41,20 @@ export const sqlStates = (cause: Cause.Cause<unknown>): ReadonlyArray<string> =>
 const isRetryable = (cause: Cause.Cause<unknown>) => sqlStates(cause).some((s) => RETRYABLE.has(s))
 const isConflict = (cause: Cause.Cause<unknown>) => sqlStates(cause).some((s) => CONFLICT.has(s))
 
-/** Database failures (BEGIN/COMMIT) are defects: the port's error channel is the domain's. */
-const dieOnSqlError = <E>(cause: Cause.Cause<E | SqlError>): Cause.Cause<E> =>
-  Cause.flatMap(cause, (error) => (error instanceof SqlError ? Cause.die(error) : Cause.fail(error as E)))
+/**
+ * Database failures (BEGIN/COMMIT) are defects: the port's error channel is the domain's. A lost
+ * or refused connection is core's `StoreUnavailable` (a 503), and is not retried: the outcome of
+ * a COMMIT whose connection broke is unknown, so the client decides.
+ */
+const dieOnSqlError = <E>(cause: Cause.Cause<E | SqlError>): Cause.Cause<E> => {
+  // A broken connection usually fails twice (the statement, then the ROLLBACK, which dies):
+  // whichever comes first, the unit of work as a whole could not reach the database.
+  for (const error of Chunk.appendAll(Cause.failures(cause), Cause.defects(cause))) {
+    const defect = toDefect(error)
+    if (defect instanceof Errors.StoreUnavailable) return Cause.die(defect)
+  }
+  return Cause.flatMap(cause, (error) => (error instanceof SqlError ? Cause.die(error) : Cause.fail(error as E)))
+}
 
 // Real time, not the Clock service: a unit of work under a TestClock must not stall on backoff.
 const pause = (millis: number) =>

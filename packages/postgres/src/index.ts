@@ -29,5 +29,7 @@ export * as PgPersonRepository from "./PgPersonRepository.js"
 export * as PgApiKeyRepository from "./PgApiKeyRepository.js"
 /** `Transactor` alone (retries serialisation failures and deadlocks). */
 export * as PgTransactor from "./PgTransactor.js"
+/** Connection failures as core's `StoreUnavailable` defect (`Unavailable.orDie`). */
+export * as Unavailable from "./Unavailable.js"
 /** `FixtureLoader` alone (idempotent fixture loading). */
 export * as PgFixtureLoader from "./PgFixtureLoader.js"
