@@ -1,6 +1,7 @@
 /** The `/v1` API: the `people` group and the error envelopes every endpoint may answer with. */
-import { HttpApi } from "@effect/platform"
+import { HttpApi, OpenApi } from "@effect/platform"
 import * as ErrorEnvelope from "./ErrorEnvelope.js"
+import * as OpenApiSpec from "./OpenApiSpec.js"
 import * as PeopleApi from "./PeopleApi.js"
 
 export const Api = HttpApi.make("peoplekit")
@@ -16,3 +17,5 @@ export const Api = HttpApi.make("peoplekit")
   .addError(ErrorEnvelope.UnsupportedMediaType)
   .addError(ErrorEnvelope.InternalError)
   .addError(ErrorEnvelope.ServiceUnavailable)
+  // The framework's HttpApiDecodeError never reaches the wire (the envelope answers instead).
+  .annotate(OpenApi.Transform, OpenApiSpec.clean)

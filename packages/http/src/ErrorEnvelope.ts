@@ -391,8 +391,19 @@ const problemOf = (routes: ReadonlyArray<Route>, cause: Cause.Cause<unknown>): P
 /** Longest URI (path and query) accepted; longer ones are a 414. */
 export const MAX_URI_LENGTH = 8 * 1024
 
-export const middleware = (api: HttpApi.HttpApi.Any) => {
-  const routes = routesOf(api)
+/** A route served next to the API (e.g. `/healthz`), known for 405 answers. */
+export interface ExtraRoute {
+  readonly method: string
+  readonly path: string
+}
+
+const literalRoute = (route: ExtraRoute): Route => ({
+  method: route.method,
+  pattern: new RegExp(`^${route.path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`)
+})
+
+export const middleware = (api: HttpApi.HttpApi.Any, extra: ReadonlyArray<ExtraRoute> = []) => {
+  const routes = [...routesOf(api), ...extra.map(literalRoute)]
   return (app: HttpApp.Default): HttpApp.Default =>
     Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
@@ -427,4 +438,5 @@ export const middleware = (api: HttpApi.HttpApi.Any) => {
 }
 
 /** The middleware as a layer, to provide next to an API layer (`HttpApiBuilder.api`). */
-export const layer = (api: HttpApi.HttpApi.Any): Layer.Layer<never> => HttpApiBuilder.middleware(middleware(api))
+export const layer = (api: HttpApi.HttpApi.Any, extra: ReadonlyArray<ExtraRoute> = []): Layer.Layer<never> =>
+  HttpApiBuilder.middleware(middleware(api, extra))

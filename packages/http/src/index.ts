@@ -8,6 +8,7 @@ import { Layer } from "effect"
 import { Api } from "./Api.js"
 import * as Authentication from "./Authentication.js"
 import * as ErrorEnvelope from "./ErrorEnvelope.js"
+import * as Operations from "./Operations.js"
 import * as PeopleHttp from "./PeopleHttp.js"
 import * as RequestBody from "./RequestBody.js"
 
@@ -27,18 +28,26 @@ export * as Document from "./Document.js"
 export * as Render from "./Render.js"
 /** The change history document, its `limit`/`cursor` query and rendering. */
 export * as Changes from "./Changes.js"
+/** `/healthz`, `/readyz` (`Operations.Readiness`), `/openapi.json` and `/docs` (`Operations.layer(api)`). */
+export * as Operations from "./Operations.js"
+/** The cleaned OpenAPI 3.1 document of an API (`OpenApiSpec.make(Api)`). */
+export * as OpenApiSpec from "./OpenApiSpec.js"
+/** The offline API reference page. */
+export * as DocsPage from "./DocsPage.js"
 /** The handlers of the `people` group (`PeopleHttp.layer`). */
 export * as PeopleHttp from "./PeopleHttp.js"
 
 /**
  * The whole API, ready for `HttpApiBuilder.serve` or `HttpApiBuilder.toWebHandler`: handlers,
- * middleware and the error envelope. Needs only core's ports.
+ * middleware, the error envelope and the operations routes (`/healthz`, `/readyz`,
+ * `/openapi.json`, `/docs`). Needs only core's ports; provide `Operations.Readiness` for real
+ * readiness checks.
  */
 export const layer: Layer.Layer<
   HttpApi.Api,
   never,
   PersonRepository | ApiKeyRepository | Transactor
 > = HttpApiBuilder.api(Api).pipe(
-  Layer.provide(PeopleHttp.layer),
-  Layer.provide([Authentication.layer, RequestBody.layer, ErrorEnvelope.layer(Api)])
+  Layer.provide([PeopleHttp.layer, Operations.layer(Api)]),
+  Layer.provide([Authentication.layer, RequestBody.layer, ErrorEnvelope.layer(Api, Operations.routes)])
 )
