@@ -76,7 +76,11 @@ export const make = (policy: RetryPolicy = defaultPolicy) =>
           Effect.catchAllCause((cause) => {
             if (n < policy.retries && isRetryable(cause)) {
               const backoff = Math.random() * policy.baseMillis * 2 ** n
-              return Effect.zipRight(pause(backoff), attempt(n + 1))
+              return Effect.logDebug("PgTransactor: retrying the unit of work after a transient conflict").pipe(
+                Effect.annotateLogs({ sqlstate: sqlStates(cause).join(","), retry: n + 1 }),
+                Effect.zipRight(pause(backoff)),
+                Effect.zipRight(attempt(n + 1))
+              )
             }
             if (isConflict(cause)) return Effect.fail(new Errors.TransientConflict())
             return Effect.failCause(dieOnSqlError(cause))
