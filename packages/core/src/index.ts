@@ -30,6 +30,8 @@ export * as UpdatePerson from "./UpdatePerson.js"
 export * as GetPerson from "./GetPerson.js"
 /** A person's change history, newest first, paginated. */
 export * as ListChanges from "./ListChanges.js"
+/** API-key administration: `createKey` (secret shown once), `revokeKey`, `listKeys`, the `ApiKeyAdmin` port. */
+export * as KeyAdmin from "./KeyAdmin.js"
 /** Ports. */
 export { PersonRepository } from "./PersonRepository.js"
 export type { ChangeSet, ChangesQuery, IdsByKind, LoadedPerson, LoadRequest } from "./PersonRepository.js"
