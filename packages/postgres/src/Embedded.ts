@@ -301,7 +301,8 @@ const freePort = Effect.async<number, EmbeddedError>((resume) => {
   })
 })
 
-const postgresBinary = Effect.map(loadLibrary, (library) => library.binaries.postgres)
+/** The `postgres` binary the server runs (a staged copy when the installed one is unreachable). */
+export const postgresBinary = Effect.map(loadLibrary, (library) => library.binaries.postgres)
 
 /**
  * As root, the OS user `postgres` must run the binaries and reach the data directory: before

