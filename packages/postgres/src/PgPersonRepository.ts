@@ -210,9 +210,12 @@ export const statements = { loadLocked, loadUnlocked, save: saveStatement, relat
 // ---------------------------------------------------------------------------------------------
 // Rows
 
+/** Rows are decoded by their row schema first; the class constructors need not validate again. */
+const trusted = { disableValidation: true } as const
+
 const PersonRow = Schema.Struct({ ...Person.Person.fields, job_title: Schema.OptionFromNullOr(Schema.String) })
 const decodePerson = (row: unknown) =>
-  Effect.map(Schema.decodeUnknown(PersonRow)(row), (fields) => Person.Person.make(fields))
+  Effect.map(Schema.decodeUnknown(PersonRow)(row), (fields) => Person.Person.make(fields, trusted))
 
 const common = {
   id: Ids.RelatedId,
@@ -232,13 +235,13 @@ const decodeRelated = (
 ): Effect.Effect<Related.RelatedResource, unknown> => {
   switch (kind) {
     case "companies":
-      return Effect.map(Schema.decodeUnknown(CompanyRow)(row), (r) => Related.Company.make(r))
+      return Effect.map(Schema.decodeUnknown(CompanyRow)(row), (r) => Related.Company.make(r, trusted))
     case "emails":
-      return Effect.map(Schema.decodeUnknown(EmailRow)(row), (r) => Related.Email.make(r))
+      return Effect.map(Schema.decodeUnknown(EmailRow)(row), (r) => Related.Email.make(r, trusted))
     case "phones":
-      return Effect.map(Schema.decodeUnknown(PhoneRow)(row), (r) => Related.Phone.make(r))
+      return Effect.map(Schema.decodeUnknown(PhoneRow)(row), (r) => Related.Phone.make(r, trusted))
     case "web_links":
-      return Effect.map(Schema.decodeUnknown(WebLinkRow)(row), (r) => Related.WebLink.make(r))
+      return Effect.map(Schema.decodeUnknown(WebLinkRow)(row), (r) => Related.WebLink.make(r, trusted))
   }
 }
 

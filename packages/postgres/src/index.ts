@@ -4,7 +4,7 @@
  */
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type { ApiKeyRepository, Fixtures, PersonRepository, Transactor } from "@peoplekit/core"
-import { Layer } from "effect"
+import { Duration, Layer } from "effect"
 import * as PgApiKeyRepository from "./PgApiKeyRepository.js"
 import * as PgFixtureLoader from "./PgFixtureLoader.js"
 import * as PgPersonRepository from "./PgPersonRepository.js"
@@ -16,6 +16,24 @@ export const layer: Layer.Layer<
   never,
   SqlClient.SqlClient
 > = Layer.mergeAll(PgPersonRepository.layer, PgApiKeyRepository.layer, PgTransactor.layer, PgFixtureLoader.layer)
+
+/**
+ * `layer`, with API keys cached for `keyCacheTtl` (see `PgApiKeyRepository.makeCached`: a
+ * revocation takes effect within that time). No cache when it is absent or zero.
+ */
+export const layerWith = (options: { readonly keyCacheTtl?: Duration.DurationInput | undefined }): Layer.Layer<
+  PersonRepository | ApiKeyRepository | Transactor | Fixtures.FixtureLoader,
+  never,
+  SqlClient.SqlClient
+> =>
+  options.keyCacheTtl === undefined || Duration.toMillis(Duration.decode(options.keyCacheTtl)) <= 0
+    ? layer
+    : Layer.mergeAll(
+      PgPersonRepository.layer,
+      PgApiKeyRepository.layerCached({ timeToLive: options.keyCacheTtl }),
+      PgTransactor.layer,
+      PgFixtureLoader.layer
+    )
 
 /** The connection pool (`Database.layer`), `migrate`, `LATEST_MIGRATION` and readiness. */
 export * as Database from "./Database.js"
