@@ -1,5 +1,5 @@
 /** Every setting of the service, read once through Effect's `Config` (environment variables). */
-import { Config, LogLevel, Option } from "effect"
+import { Config, Duration, LogLevel, Option } from "effect"
 import { fileURLToPath } from "node:url"
 
 /** The repository root, so the embedded database's data directory does not depend on the cwd. */
@@ -18,6 +18,13 @@ export const AppConfig = Config.all({
   demo: Config.option(Config.boolean("PEOPLEKIT_DEMO")),
   /** A fixed secret for the demo key (scripts); otherwise a fresh key is made on every start. */
   demoKey: Config.option(Config.redacted(Config.nonEmptyString("PEOPLEKIT_DEMO_KEY"))),
+  /** Connections in the database pool. */
+  dbPoolSize: Config.integer("PEOPLEKIT_DB_POOL_SIZE").pipe(Config.withDefault(10)),
+  /**
+   * How long a found API key is reused without a database lookup; a revocation takes effect
+   * within this time (expiry is always exact). `0 seconds` turns the cache off.
+   */
+  keyCacheTtl: Config.duration("PEOPLEKIT_KEY_CACHE_TTL").pipe(Config.withDefault(Duration.seconds(5))),
   /** Minimum level of log lines. */
   logLevel: Config.logLevel("LOG_LEVEL").pipe(Config.withDefault(LogLevel.Info))
 })

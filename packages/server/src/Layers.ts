@@ -6,7 +6,7 @@
 import { HttpApiBuilder, HttpMiddleware } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import * as Http from "@peoplekit/http"
-import { Database, Embedded, layer as PostgresAdapters } from "@peoplekit/postgres"
+import { Database, Embedded, layerWith as postgresAdapters } from "@peoplekit/postgres"
 import { Console, Effect, Layer, Logger, Option, Redacted } from "effect"
 import { AppConfig, wantsDemo } from "./Config.js"
 import { exampleCurl, loadDemo, newDemoSecret } from "./Demo.js"
@@ -16,10 +16,10 @@ import { makeServer } from "./NodeServer.js"
 export const DatabaseLive = Layer.unwrapScoped(
   Effect.gen(function*() {
     const config = yield* AppConfig
-    if (Option.isSome(config.databaseUrl)) return Database.layer({ url: config.databaseUrl.value })
+    if (Option.isSome(config.databaseUrl)) return Database.layer({ url: config.databaseUrl.value, maxConnections: config.dbPoolSize })
     yield* Effect.logInfo(`Starting the embedded Postgres in ${config.dataDir}`)
     const running = yield* Embedded.start({ dataDir: config.dataDir })
-    return Database.layer({ url: running.url })
+    return Database.layer({ url: running.url, maxConnections: config.dbPoolSize })
   })
 )
 
@@ -39,7 +39,7 @@ export const PortsLive = Layer.unwrapEffect(
       yield* Effect.logInfo(applied.length === 0 ? "Migrations up to date" : `Applied migrations ${applied.map(([id, name]) => `${id}_${name}`).join(", ")}`)
       if (demo) yield* loadDemo(secret)
     })
-    const ports = Layer.tap(PostgresAdapters, (context) => Effect.provide(prepare, context))
+    const ports = Layer.tap(postgresAdapters({ keyCacheTtl: config.keyCacheTtl }), (context) => Effect.provide(prepare, context))
     return Layer.merge(ports, Layer.succeed(DemoKey, DemoKey.make({ secret: demo ? Option.some(secret) : Option.none() })))
   })
 ).pipe(Layer.provideMerge(DatabaseLive))
