@@ -9,6 +9,7 @@ import { Access, ApiKeyRepository, Authenticate, Errors, type Ids } from "@peopl
 import { Context, Effect, Either, Layer, Option, Redacted } from "effect"
 import { DocumentError } from "./Document.js"
 import * as ErrorEnvelope from "./ErrorEnvelope.js"
+import * as RequestLog from "./RequestLog.js"
 
 /** The authenticated API key of the request (not yet bound to a workspace). */
 export class CurrentKey extends Context.Tag("@peoplekit/http/CurrentKey")<CurrentKey, Access.ApiKey>() {}
@@ -46,6 +47,7 @@ export const layer: Layer.Layer<Authentication, never, ApiKeyRepository> = Layer
           if (Option.isNone(token)) return yield* unauthorized(new Errors.Unauthenticated({ reason: "missing" }))
           return yield* Authenticate.authenticate(token.value).pipe(
             Effect.provideService(ApiKeyRepository, keys),
+            Effect.tap((key) => RequestLog.recordKey(key.id)),
             Effect.catchTag("Unauthenticated", unauthorized)
           )
         })

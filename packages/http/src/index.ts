@@ -30,6 +30,8 @@ export * as Render from "./Render.js"
 export * as Changes from "./Changes.js"
 /** `/healthz`, `/readyz` (`Operations.Readiness`), `/openapi.json` and `/docs` (`Operations.layer(api)`). */
 export * as Operations from "./Operations.js"
+/** One JSON-ready log line per request (`RequestLog.middleware(Api, Operations.routes)`). */
+export * as RequestLog from "./RequestLog.js"
 /** The cleaned OpenAPI 3.1 document of an API (`OpenApiSpec.make(Api)`). */
 export * as OpenApiSpec from "./OpenApiSpec.js"
 /** The offline API reference page. */
