@@ -49,5 +49,7 @@ export * as PgApiKeyRepository from "./PgApiKeyRepository.js"
 export * as PgTransactor from "./PgTransactor.js"
 /** Connection failures as core's `StoreUnavailable` defect (`Unavailable.orDie`). */
 export * as Unavailable from "./Unavailable.js"
+/** Core's `ApiKeyAdmin` port (create, revoke, list keys) for the CLI. */
+export * as PgApiKeyAdmin from "./PgApiKeyAdmin.js"
 /** `FixtureLoader` alone (idempotent fixture loading). */
 export * as PgFixtureLoader from "./PgFixtureLoader.js"

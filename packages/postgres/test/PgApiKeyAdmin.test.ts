@@ -4,7 +4,7 @@
 import { expect, layer } from "@effect/vitest"
 import { Authenticate, type Ids, KeyAdmin } from "@peoplekit/core"
 import { Effect, Layer, Option, Redacted, TestClock } from "effect"
-import * as PgApiKeyAdmin from "../src/PgApiKeyAdmin.js"
+import { PgApiKeyAdmin } from "../src/index.js"
 import * as Testing from "../src/Testing.js"
 import { loadFixtures, uuid } from "./support.js"
 
