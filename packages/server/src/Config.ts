@@ -26,7 +26,13 @@ export const AppConfig = Config.all({
    */
   keyCacheTtl: Config.duration("PEOPLEKIT_KEY_CACHE_TTL").pipe(Config.withDefault(Duration.seconds(5))),
   /** Minimum level of log lines. */
-  logLevel: Config.logLevel("LOG_LEVEL").pipe(Config.withDefault(LogLevel.Info))
+  logLevel: Config.logLevel("LOG_LEVEL").pipe(Config.withDefault(LogLevel.Info)),
+  /** `json` (one JSON object per line, the default) or `pretty` (for a terminal). */
+  logFormat: Config.literal("json", "pretty")("LOG_FORMAT").pipe(Config.withDefault("json" as const)),
+  /** Where to export traces (OTLP over HTTP, `<endpoint>/v1/traces`); tracing is off without it. */
+  otlpEndpoint: Config.option(Config.string("OTEL_EXPORTER_OTLP_ENDPOINT")),
+  /** The `service.name` of exported spans. */
+  serviceName: Config.string("OTEL_SERVICE_NAME").pipe(Config.withDefault("peoplekit"))
 })
 export type AppConfig = Config.Config.Success<typeof AppConfig>
 

@@ -3,13 +3,15 @@
  * data, then the HTTP server. Everything slow is built before the server listens, so an early
  * client gets "connection refused" instead of a request that hangs.
  */
-import { HttpApiBuilder, HttpMiddleware } from "@effect/platform"
+import { HttpApiBuilder } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import * as Http from "@peoplekit/http"
 import { Database, Embedded, layerWith as postgresAdapters } from "@peoplekit/postgres"
-import { Console, Effect, Layer, Logger, Option, Redacted } from "effect"
+import { Console, Effect, Layer, Option, Redacted } from "effect"
 import { AppConfig, wantsDemo } from "./Config.js"
 import { exampleCurl, loadDemo, newDemoSecret } from "./Demo.js"
+import { ReadinessLive } from "./Health.js"
+import { LoggingLive, TracingLive } from "./Observability.js"
 import { makeServer } from "./NodeServer.js"
 
 /** A `SqlClient` on `DATABASE_URL`, or on the embedded Postgres when it is not set. */
@@ -44,25 +46,28 @@ export const PortsLive = Layer.unwrapEffect(
   })
 ).pipe(Layer.provideMerge(DatabaseLive))
 
-/** Prints where the service listens and, with demo data, a request to paste. */
+/**
+ * Prints where the service listens and, with demo data, a request to paste — on stderr, so that
+ * stdout carries nothing but JSON log lines.
+ */
 const Banner = Layer.effectDiscard(
   Effect.gen(function*() {
     const config = yield* AppConfig
     const { secret } = yield* DemoKey
     const base = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${config.port}`
-    yield* Console.log(`peoplekit listening on ${base}`)
+    yield* Console.error(`peoplekit listening on ${base}`)
     if (Option.isSome(secret)) {
       const key = Redacted.value(secret.value)
-      yield* Console.log(`\nTry the demo (API key ${key}):\n\n${exampleCurl(base, key)}\n`)
+      yield* Console.error(`\nTry the demo (API key ${key}):\n\n${exampleCurl(base, key)}\n`)
     }
   })
 )
 
-/** The HTTP server on HOST:PORT. */
+/** The HTTP server on HOST:PORT: one log line per request, `/readyz` asking the database. */
 export const HttpServerLive = Layer.unwrapEffect(
   Effect.map(AppConfig, (config) =>
-    HttpApiBuilder.serve(HttpMiddleware.logger).pipe(
-      Layer.provide(Http.layer),
+    HttpApiBuilder.serve(Http.RequestLog.middleware(Http.Api, Http.Operations.routes)).pipe(
+      Layer.provide(Http.layer.pipe(Layer.provide(ReadinessLive))),
       HttpServerLayer(config.host, config.port)
     ))
 )
@@ -70,12 +75,10 @@ export const HttpServerLive = Layer.unwrapEffect(
 const HttpServerLayer = (host: string, port: number) =>
   Layer.provide(NodeHttpServer.layer(() => makeServer(), { host, port }))
 
-/** LOG_LEVEL for every layer and fiber of the service. */
-const LoggingLive = Layer.unwrapEffect(Effect.map(AppConfig, (config) => Logger.minimumLogLevel(config.logLevel)))
-
-/** The whole service: database first, then the server, then the banner. */
+/** The whole service: database first, then the server, then the banner; JSON logs, OTLP traces. */
 export const ServiceLive = Banner.pipe(
   Layer.provide(HttpServerLive),
   Layer.provideMerge(PortsLive),
+  Layer.provide(TracingLive),
   Layer.provide(LoggingLive)
 )

@@ -1,0 +1,40 @@
+/**
+ * Logs and traces of the service. Logs are one JSON object per line on stdout (`LOG_FORMAT=pretty`
+ * for a terminal) at `LOG_LEVEL`; the HTTP layer writes one line per request and one per error.
+ * Traces (the HTTP request span, core's `Effect.fn` spans, one `sql.execute` span per statement)
+ * are exported over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set; the request span joins
+ * an incoming W3C `traceparent`.
+ */
+import { NodeSdk } from "@effect/opentelemetry"
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
+import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base"
+import { Effect, Layer, Logger, Option } from "effect"
+import { AppConfig } from "./Config.js"
+
+/** JSON (or pretty) log lines at LOG_LEVEL, for every layer and fiber of the service. */
+export const LoggingLive = Layer.unwrapEffect(
+  Effect.map(AppConfig, (config) =>
+    Layer.mergeAll(
+      config.logFormat === "json" ? Logger.json : Logger.pretty,
+      Logger.minimumLogLevel(config.logLevel)
+    ))
+)
+
+/** `<endpoint>/v1/traces`, as the OTLP exporter specification builds it from the base endpoint. */
+export const tracesUrl = (endpoint: string): string => `${endpoint.replace(/\/+$/, "")}/v1/traces`
+
+/** OTLP trace export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing otherwise. */
+export const TracingLive = Layer.unwrapEffect(
+  Effect.map(AppConfig, (config) =>
+    Option.match(config.otlpEndpoint, {
+      onNone: () => Layer.empty,
+      onSome: (endpoint) =>
+        NodeSdk.layer(() => ({
+          resource: { serviceName: config.serviceName },
+          spanProcessor: new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(endpoint) }), {
+            scheduledDelayMillis: 1000
+          }),
+          shutdownTimeout: "5 seconds"
+        }))
+    }))
+)
