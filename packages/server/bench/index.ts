@@ -7,6 +7,7 @@
  * BENCH_PEOPLE (10000) · BENCH_COMPANIES (1000) · BENCH_POOL_SIZE (10) · BENCH_KEY_CACHE_MS (5000)
  * BENCH_DATABASE (peoplekit_bench) · BENCH_PLAN_SIZES (1000,10000,100000)
  * BENCH_ROUND_TRIP_SIZES (1,10,100,1000) · BENCH_OUTPUT (<repo>/bench-results.json)
+ * BENCH_RUNTIME (bundle | tsx: how the server and the baseline run)
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -41,6 +42,7 @@ const main = async (url: string, database: "external" | "embedded") => {
     warmup: int("BENCH_WARMUP", 4),
     poolSize: int("BENCH_POOL_SIZE", 10),
     keyCacheMs: int("BENCH_KEY_CACHE_MS", 5_000),
+    runtime: env.BENCH_RUNTIME === "tsx" ? "tsx" : "bundle",
     roundTripSizes: list("BENCH_ROUND_TRIP_SIZES", [1, 10, 100, 1000]),
     planSizes: list("BENCH_PLAN_SIZES", [1_000, 10_000, 100_000]),
     log

@@ -40,6 +40,7 @@ describe("bench", () => {
           warmup: 0,
           poolSize: 4,
           keyCacheMs: 5000,
+          runtime: "bundle",
           roundTripSizes: [1, 10],
           planSizes: [100, 1000],
           log: () => undefined
