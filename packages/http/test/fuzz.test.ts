@@ -66,7 +66,7 @@ const check = async (g: Generated): Promise<void> => {
   const before = Effect.runSync(store.get)
   const hasBody = g.body !== undefined && g.method !== "GET" && g.method !== "HEAD"
   const response = await handler(
-    new Request(`http://localhost${g.path}`, { method: g.method, headers, ...(hasBody ? { body: g.body } : {}) })
+    new Request(`http://localhost${g.path}`, { method: g.method, headers, ...(hasBody ? { body: g.body as BodyInit } : {}) })
   )
   const text = await response.text()
   sent++

@@ -46,7 +46,15 @@ export interface Timeouts {
   readonly headersTimeoutMs?: number
   /** How often Node checks those timeouts (default 1 s). */
   readonly checkIntervalMs?: number
+  /**
+   * On shutdown, how long requests in flight may still take before their connections are cut
+   * (default 10 s). Idle keep-alive connections are closed at once.
+   */
+  readonly shutdownGraceMs?: number
 }
+
+/** Default bound of the drain on shutdown. */
+export const SHUTDOWN_GRACE_MS = 10_000
 
 /** A `node:http` server whose pre-routing failures are answered in the envelope. */
 export const makeServer = (timeouts: Timeouts = {}) => {
@@ -66,5 +74,31 @@ export const makeServer = (timeouts: Timeouts = {}) => {
     }
     writeRaw(socket, problem)
   })
+  // The platform's finalizer calls `close()`, which stops accepting and waits for every
+  // connection to end: in-flight requests finish, but a stalled one would hold the process.
+  // Bound that wait; whatever is still open after the grace period is cut. A keep-alive
+  // connection is closed as soon as its response is sent, and a request that arrives on one
+  // after the app was detached gets a 503 (and `connection: close`) instead of no answer.
+  let closing = false
+  server.on("request", (_request, response) => {
+    if (server.listenerCount("request") === 1) {
+      const raw = ErrorEnvelope.toRaw({ status: 503, code: "SERVICE_UNAVAILABLE", message: "The server is shutting down; retry" })
+      response.writeHead(raw.status, { ...raw.headers, connection: "close" }).end(raw.body)
+      return
+    }
+    response.on("finish", () => {
+      if (closing) setImmediate(() => server.closeIdleConnections())
+    })
+  })
+  const close = server.close.bind(server)
+  server.close = (callback?: (error?: Error) => void) => {
+    closing = true
+    const timer = setTimeout(() => server.closeAllConnections(), timeouts.shutdownGraceMs ?? SHUTDOWN_GRACE_MS)
+    timer.unref()
+    return close((error?: Error) => {
+      clearTimeout(timer)
+      callback?.(error)
+    })
+  }
   return server
 }

@@ -65,7 +65,7 @@ const world = () => {
         { workspace_id: workspace, person_id: person, kind: "phones" as const, id: p1! },
         { workspace_id: workspace, person_id: person, kind: "web_links" as const, id: l1! }
       ],
-      api_keys: [{ id: keyId, secret: key, scopes: ["people:write" as const], workspaces: [workspace] }]
+      api_keys: [{ id: keyId, secret: key, scopes: ["people:write" as const], workspaces: [workspace] as [string] }]
     }
   }
 }

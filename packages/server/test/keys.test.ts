@@ -25,7 +25,10 @@ const freePort = Effect.async<number>((resume) => {
 const normalised = (reply: Reply) => {
   const body = JSON.parse(reply.text)
   body.meta = { trace_id: "<trace>", log_id: "<log>" }
-  const headers = [...reply.headers.entries()].filter(([name]) => !["date", "x-trace-id", "content-length"].includes(name))
+  const headers: Array<[string, string]> = []
+  reply.headers.forEach((value, name) => {
+    if (!["date", "x-trace-id", "content-length"].includes(name)) headers.push([name, value])
+  })
   return JSON.stringify({ status: reply.status, headers, body })
 }
 

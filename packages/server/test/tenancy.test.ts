@@ -31,7 +31,10 @@ const normalised = (reply: Reply, ...ids: ReadonlyArray<string>) => {
   for (const id of ids) text = text.split(id).join("<id>").split(id.toUpperCase()).join("<id>")
   const body = JSON.parse(text)
   if (body.meta !== undefined) body.meta = { trace_id: "<trace>", log_id: "<log>" }
-  const headers = [...reply.headers.entries()].filter(([name]) => !["date", "x-trace-id", "content-length"].includes(name))
+  const headers: Array<[string, string]> = []
+  reply.headers.forEach((value, name) => {
+    if (!["date", "x-trace-id", "content-length"].includes(name)) headers.push([name, value])
+  })
   return { status: reply.status, headers, body }
 }
 
@@ -52,8 +55,8 @@ describe("tenant isolation", () => {
         web_links: [a, b].map((w) => ({ id: w.web_links, workspace_id: w.workspace, url: "https://example.com" })),
         links: [b].flatMap((w) => kinds.map((k) => ({ workspace_id: w.workspace, person_id: w.person, kind: k.kind, id: w[k.kind] }))),
         api_keys: [
-          { id: oneKeyId, secret: oneKey, scopes: ["people:write" as const], workspaces: [a.workspace] },
-          { id: bothKeyId, secret: bothKey, scopes: ["people:write" as const], workspaces: [a.workspace, b.workspace], default_workspace: a.workspace }
+          { id: oneKeyId, secret: oneKey, scopes: ["people:write" as const], workspaces: [a.workspace] as [string] },
+          { id: bothKeyId, secret: bothKey, scopes: ["people:write" as const], workspaces: [a.workspace, b.workspace] as [string, string], default_workspace: a.workspace }
         ]
       }
       const served = yield* serve({ fixtures, maxConnections: 4 })
