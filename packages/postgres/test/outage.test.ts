@@ -2,9 +2,9 @@
 // the pool and a real Postgres), every port dies with core's `StoreUnavailable` — quickly, with
 // bounded connect timeouts — a unit of work cut mid-way persists nothing, and the same pool
 // recovers by itself once the database is reachable again.
-import { describe, expect, it } from "@effect/vitest"
+import { expect, layer } from "@effect/vitest"
 import { ApiKeyRepository, Errors, type Ids, PersonRepository, Transactor, UpdatePerson } from "@peoplekit/core"
-import { Cause, Effect, Exit, Layer, Option, Redacted } from "effect"
+import { Cause, Context, Effect, Exit, Layer, Option, Redacted } from "effect"
 import * as Database from "../src/Database.js"
 import { layer as adapters } from "../src/index.js"
 import * as Testing from "../src/Testing.js"
@@ -24,10 +24,13 @@ const timed = <A, E, R>(self: Effect.Effect<A, E, R>) =>
     return { exit, millis: Date.now() - start }
   })
 
-describe("database outage at the adapters", () => {
-  it.live("every port dies with StoreUnavailable within the connect timeout, and the pool recovers", () =>
+/** One fresh database for the file; each test puts a proxy of its own in front of it. */
+class Direct extends Context.Tag("Direct")<Direct, Redacted.Redacted<string>>() {}
+
+layer(Layer.scoped(Direct, Testing.freshDatabase), { excludeTestServices: true, timeout: "60 seconds" })("database outage at the adapters", (it) => {
+  it.scoped("every port dies with StoreUnavailable within the connect timeout, and the pool recovers", () =>
     Effect.gen(function*() {
-      const direct = yield* Testing.freshDatabase
+      const direct = yield* Direct
       const proxy = yield* Proxy.make(direct)
       const context = yield* Layer.build(
         adapters.pipe(Layer.provideMerge(Database.layer({
@@ -67,7 +70,8 @@ describe("database outage at the adapters", () => {
         yield* proxy.setMode(mode)
         for (const [name, step] of Object.entries(steps)) {
           const { exit, millis } = yield* run(step as Effect.Effect<unknown, unknown, never>)
-          expect(defectOf(exit), `${mode}: ${name}`).toBeInstanceOf(Errors.StoreUnavailable)
+          const defect = defectOf(exit)
+          expect(defect instanceof Errors.StoreUnavailable, `${mode}: ${name} died with ${String(defect)}`).toBe(true)
           // Refused at once; a silent host is given up on after the connect timeout.
           expect(millis, `${mode}: ${name} took ${millis} ms`).toBeLessThan(CONNECT_TIMEOUT_MS + 1_500)
         }
@@ -79,11 +83,11 @@ describe("database outage at the adapters", () => {
       const person = yield* Effect.provide(steps.load, context)
       expect(Option.getOrThrow(person).person.job_title).toEqual(Option.some("after blackhole"))
       expect(Option.getOrThrow(person).person.version).toBe(4)
-    }).pipe(Effect.scoped), { timeout: 60_000 })
+    }), { timeout: 60_000 })
 
-  it.live("a connection lost in the middle of a unit of work persists nothing", () =>
+  it.scoped("a connection lost in the middle of a unit of work persists nothing", () =>
     Effect.gen(function*() {
-      const direct = yield* Testing.freshDatabase
+      const direct = yield* Direct
       const proxy = yield* Proxy.make(direct)
       const context = yield* Layer.build(
         adapters.pipe(Layer.provideMerge(Database.layer({ url: proxy.url, maxConnections: 2, connectTimeout: "1 second" })))
@@ -110,7 +114,7 @@ describe("database outage at the adapters", () => {
         }))
       })
       const exit = yield* Effect.exit(Effect.provide(program, context))
-      expect(defectOf(exit)).toBeInstanceOf(Errors.StoreUnavailable)
+      expect(defectOf(exit) instanceof Errors.StoreUnavailable, `died with ${String(defectOf(exit))}`).toBe(true)
       yield* proxy.setMode("open")
       const after = Option.getOrThrow(yield* Effect.provide(
         Effect.flatMap(PersonRepository, (r) => r.load({ workspaceId: w.workspace, personId: w.person, forUpdate: false, targets: {} })),
@@ -120,5 +124,5 @@ describe("database outage at the adapters", () => {
       expect(after.person.job_title).toEqual(Option.none())
       const changes = yield* Effect.provide(Effect.flatMap(PersonRepository, (r) => r.changes(w.workspace, w.person)), context)
       expect(changes).toEqual([])
-    }).pipe(Effect.scoped), { timeout: 60_000 })
+    }), { timeout: 60_000 })
 })

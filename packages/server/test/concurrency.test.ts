@@ -3,9 +3,9 @@
 // (`FOR UPDATE`), the save is guarded by the loaded version, and the junctions' primary keys
 // forbid duplicate links; these tests fail if any of those is removed.
 import * as SqlClient from "@effect/sql/SqlClient"
-import { describe, expect, it } from "@effect/vitest"
+import { expect, layer } from "@effect/vitest"
 import { Context, Effect } from "effect"
-import { patchDoc, request, type Reply, serve, world } from "./support.js"
+import { patchDoc, request, type Reply, servedLayer, servedWith, world } from "./support.js"
 
 const RELATIONSHIP_TYPES = ["owner", "employee", "contact", "other"] as const
 
@@ -33,11 +33,12 @@ interface ChangeRow {
 
 const sqlOf = (context: Context.Context<SqlClient.SqlClient>) => Context.get(context, SqlClient.SqlClient)
 
-describe("concurrent PATCHes over HTTP on Postgres", () => {
-  it.live("200 PATCHes of one person with different company sets: serialised, exact, no duplicates, one unbroken chain", () =>
+// One database and server (pool of 20) for the file; every test has a workspace of its own.
+layer(servedLayer({ maxConnections: 20 }), { excludeTestServices: true, timeout: "120 seconds" })("concurrent PATCHes over HTTP on Postgres", (it) => {
+  it.effect("200 PATCHes of one person with different company sets: serialised, exact, no duplicates, one unbroken chain", () =>
     Effect.gen(function*() {
       const w = world({ people: 1, companies: 12 })
-      const served = yield* serve({ fixtures: w.fixtures, maxConnections: 20 })
+      const served = yield* servedWith(w.fixtures)
       const sql = sqlOf(served.context)
       const person = w.people[0]!
       const random = prng(4)
@@ -111,12 +112,12 @@ describe("concurrent PATCHes over HTTP on Postgres", () => {
       })
       expect(title).toBe(winner.title)
       expect([...replayed].sort()).toEqual(links.map((l) => l.company_id))
-    }).pipe(Effect.scoped), { timeout: 120_000 })
+    }), { timeout: 120_000 })
 
-  it.live("50 identical concurrent PATCHes make one set of links and exactly one change record", () =>
+  it.effect("50 identical concurrent PATCHes make one set of links and exactly one change record", () =>
     Effect.gen(function*() {
       const w = world({ people: 1, companies: 4 })
-      const served = yield* serve({ fixtures: w.fixtures, maxConnections: 20 })
+      const served = yield* servedWith(w.fixtures)
       const sql = sqlOf(served.context)
       const person = w.people[0]!
       const doc = patchDoc(person, { job_title: "same" }, {
@@ -134,12 +135,12 @@ describe("concurrent PATCHes over HTTP on Postgres", () => {
       const links = yield* sql<{ company_id: string }>`
         SELECT company_id FROM person_companies WHERE workspace_id = ${w.workspace} AND person_id = ${person}`
       expect(links.map((l) => l.company_id).sort()).toEqual([...w.companies].sort())
-    }).pipe(Effect.scoped), { timeout: 60_000 })
+    }), { timeout: 60_000 })
 
-  it.live("PATCHes of different people linking overlapping companies in opposite orders: no deadlock reaches a client", () =>
+  it.effect("PATCHes of different people linking overlapping companies in opposite orders: no deadlock reaches a client", () =>
     Effect.gen(function*() {
       const w = world({ people: 20, companies: 6 })
-      const served = yield* serve({ fixtures: w.fixtures, maxConnections: 20 })
+      const served = yield* servedWith(w.fixtures)
       const sql = sqlOf(served.context)
       const forward = w.companies.map((id) => ({ type: "companies", id }))
       const backward = [...forward].reverse()
@@ -166,12 +167,12 @@ describe("concurrent PATCHes over HTTP on Postgres", () => {
       const duplicates = yield* sql`
         SELECT person_id, company_id FROM person_companies GROUP BY workspace_id, person_id, company_id HAVING count(*) > 1`
       expect(duplicates).toEqual([])
-    }).pipe(Effect.scoped), { timeout: 60_000 })
+    }), { timeout: 60_000 })
 
-  it.live("If-Match races: of 30 PATCHes carrying the same ETag exactly one succeeds, the rest get 412", () =>
+  it.effect("If-Match races: of 30 PATCHes carrying the same ETag exactly one succeeds, the rest get 412", () =>
     Effect.gen(function*() {
       const w = world({ people: 1, companies: 1 })
-      const served = yield* serve({ fixtures: w.fixtures, maxConnections: 20 })
+      const served = yield* servedWith(w.fixtures)
       const sql = sqlOf(served.context)
       const person = w.people[0]!
       const current = yield* Effect.promise(() => request(served.base, `/v1/people/${person}`, { key: w.key }))
@@ -194,5 +195,5 @@ describe("concurrent PATCHes over HTTP on Postgres", () => {
         SELECT job_title, version FROM people WHERE workspace_id = ${w.workspace} AND id = ${person}`
       expect(row).toEqual({ job_title: `racer ${winner}`, version: 2 })
       expect(yield* sql`SELECT 1 FROM person_changes WHERE workspace_id = ${w.workspace} AND person_id = ${person}`).toHaveLength(1)
-    }).pipe(Effect.scoped), { timeout: 60_000 })
+    }), { timeout: 60_000 })
 })

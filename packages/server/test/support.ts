@@ -37,6 +37,20 @@ export interface Options {
   readonly fixtures?: Fixtures.FixturesInput
 }
 
+/** A server shared by the tests of one file (`layer(servedLayer(...))`); each test loads its own world. */
+export class ServedApi extends Context.Tag("@peoplekit/server/test/ServedApi")<ServedApi, Served>() {}
+
+export const servedLayer = (options: Omit<Options, "fixtures"> = {}) => Layer.scoped(ServedApi, serve(options))
+
+/** The shared server, after loading `fixtures` into its database. */
+export const servedWith = (fixtures: Fixtures.FixturesInput) =>
+  Effect.gen(function*() {
+    const served = yield* ServedApi
+    const loader = Context.get(served.context, Fixtures.FixtureLoader)
+    yield* loader.load(yield* Fixtures.decode(fixtures).pipe(Effect.orDie))
+    return served
+  })
+
 /** Serves the API over Postgres for the scope. */
 export const serve = (options: Options = {}) =>
   Effect.gen(function*() {

@@ -5,9 +5,9 @@
 // link written directly in SQL.
 import * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
-import { describe, expect, it } from "@effect/vitest"
+import { expect, layer } from "@effect/vitest"
 import { Context, Effect } from "effect"
-import { patchDoc, type Reply, request, serve, uuid } from "./support.js"
+import { patchDoc, type Reply, request, servedLayer, servedWith, uuid } from "./support.js"
 
 const kinds = [
   { kind: "companies", type: "companies", table: "companies", junction: "person_companies", column: "company_id" },
@@ -38,8 +38,8 @@ const normalised = (reply: Reply, ...ids: ReadonlyArray<string>) => {
   return { status: reply.status, headers, body }
 }
 
-describe("tenant isolation", () => {
-  it.live("an id of another workspace answers exactly like an id that exists nowhere, for every id kind", () =>
+layer(servedLayer({ maxConnections: 4 }), { excludeTestServices: true, timeout: "60 seconds" })("tenant isolation", (it) => {
+  it.effect("an id of another workspace answers exactly like an id that exists nowhere, for every id kind", () =>
     Effect.gen(function*() {
       const a = workspaceData(uuid())
       const b = workspaceData(uuid())
@@ -59,7 +59,7 @@ describe("tenant isolation", () => {
           { id: bothKeyId, secret: bothKey, scopes: ["people:write" as const], workspaces: [a.workspace, b.workspace] as [string, string], default_workspace: a.workspace }
         ]
       }
-      const served = yield* serve({ fixtures, maxConnections: 4 })
+      const served = yield* servedWith(fixtures)
       const sql = Context.get(served.context, SqlClient.SqlClient)
       const send = (path: string, init: Parameters<typeof request>[2]) => Effect.promise(() => request(served.base, path, init))
       const dump = sql<{ t: string }>`
@@ -100,9 +100,9 @@ describe("tenant isolation", () => {
       }
       // Nothing of either workspace changed.
       expect(yield* dump).toEqual(before)
-    }).pipe(Effect.scoped), { timeout: 60_000 })
+    }), { timeout: 60_000 })
 
-  it.live("the database refuses a cross-workspace link written directly in SQL, for every junction", () =>
+  it.effect("the database refuses a cross-workspace link written directly in SQL, for every junction", () =>
     Effect.gen(function*() {
       const a = workspaceData(uuid())
       const b = workspaceData(uuid())
@@ -114,7 +114,7 @@ describe("tenant isolation", () => {
         phones: [a, b].map((w) => ({ id: w.phones, workspace_id: w.workspace, e164_number: "+14155550100" })),
         web_links: [a, b].map((w) => ({ id: w.web_links, workspace_id: w.workspace, url: "https://example.com" }))
       }
-      const served = yield* serve({ fixtures, maxConnections: 2 })
+      const served = yield* servedWith(fixtures)
       const sql = Context.get(served.context, SqlClient.SqlClient)
       for (const k of kinds) {
         // A's person with B's target, labelled as either workspace: refused by a foreign key.
@@ -136,5 +136,5 @@ describe("tenant isolation", () => {
         [a.workspace, b.person, uuid()]
       ))
       expect((record.cause as { code?: string }).code).toBe("23503")
-    }).pipe(Effect.scoped), { timeout: 60_000 })
+    }), { timeout: 60_000 })
 })
