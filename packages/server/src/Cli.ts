@@ -149,10 +149,17 @@ const keys = Command.make("keys").pipe(
 )
 
 /** Every problem with a fixtures file, one per line, each naming its path (`people.1.first_name`). */
-export const describeParseError = (error: ParseResult.ParseError): string =>
-  ParseResult.ArrayFormatter.formatErrorSync(error)
-    .map((issue) => `  ${issue.path.length === 0 ? "(root)" : issue.path.map(String).join(".")}: ${issue.message}`)
-    .join("\n")
+export const describeParseError = (error: ParseResult.ParseError): string => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
+    path: issue.path.map(String).join("."),
+    message: issue.message
+  }))
+  // An optional list with a default reports its failure twice: at the offending entry, and as
+  // "Expected undefined" at the list itself. Keep the precise one.
+  const precise = issues.filter((issue) =>
+    !issues.some((other) => other !== issue && other.path.startsWith(`${issue.path}.`)))
+  return precise.map((issue) => `  ${issue.path === "" ? "(root)" : issue.path}: ${issue.message}`).join("\n")
+}
 
 /** Reads and decodes a fixtures file; fails with every offending path. */
 export const readFixtures = (file: string) =>
