@@ -13,10 +13,10 @@ const DECODE_ERROR = "#/components/schemas/HttpApiDecodeError"
 const FRAMEWORK_SCHEMAS = ["HttpApiDecodeError", "Issue", "PropertyKey"]
 
 /** Statuses Node answers before the API sees the request, still in the envelope. */
-const PRE_ROUTING: ReadonlyArray<readonly [string, string]> = [
-  ["408", "Request Timeout"],
-  ["414", "URI Too Long"],
-  ["431", "Request Header Fields Too Large"]
+const PRE_ROUTING: ReadonlyArray<readonly [string, string, string]> = [
+  ["408", "Request Timeout", "RequestTimeout"],
+  ["414", "URI Too Long", "UriTooLong"],
+  ["431", "Request Header Fields Too Large", "HeadersTooLarge"]
 ]
 
 const envelopeFor = (status: number, template: Json | undefined): Json => {
@@ -75,10 +75,13 @@ export const clean = (spec: Json): Json => {
         if (status === "400") response.description = "Bad Request (the error envelope)"
       }
       if (operation.responses !== undefined && operation.responses["401"] !== undefined) {
-        for (const [status, title] of PRE_ROUTING) {
+        for (const [status, title, name] of PRE_ROUTING) {
+          out.components ??= {}
+          out.components.schemas ??= {}
+          out.components.schemas[name] ??= envelopeFor(Number(status), template)
           operation.responses[status] ??= {
             description: `${title} (the error envelope; answered before routing)`,
-            content: { "application/json": { schema: envelopeFor(Number(status), template) } }
+            content: { "application/json": { schema: { $ref: `#/components/schemas/${name}` } } }
           }
         }
       }
