@@ -46,6 +46,8 @@ export interface Stats {
   readonly p99_ms: number
   readonly non2xx: number
   readonly errors: number
+  /** CPU time (user + system) the server process spent per 2xx response. */
+  readonly cpu_ms_per_request: number
 }
 
 const SCENARIOS = {
@@ -87,6 +89,18 @@ const statusField = (pid: number, field: string): number | undefined => {
     return match ? Number(match[1]) / 1024 : undefined
   } catch {
     return undefined
+  }
+}
+
+/** CPU time (user + system) of a process so far, ms; 0 where /proc is unavailable. */
+const cpuMillis = (pid: number | undefined): number => {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8")
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    // utime and stime (fields 14 and 15 of the file) in clock ticks, 100 per second on Linux.
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return 0
   }
 }
 
@@ -249,7 +263,9 @@ const generators = (sizes: Dataset.Sizes) => {
   } satisfies Record<Scenario, () => Request>
 }
 
-const drive = async (base: string, secret: string, next: () => Request, connections: number, duration: number): Promise<Stats> => {
+const drive = async (server: Server, secret: string, next: () => Request, connections: number, duration: number): Promise<Stats> => {
+  const base = server.base
+  const cpuBefore = cpuMillis(server.child.pid)
   const result = await autocannon({
     url: base,
     connections,
@@ -263,7 +279,8 @@ const drive = async (base: string, secret: string, next: () => Request, connecti
     p50_ms: result.latency.p50,
     p99_ms: result.latency.p99,
     non2xx: result.non2xx,
-    errors: result.errors
+    errors: result.errors,
+    cpu_ms_per_request: (cpuMillis(server.child.pid) - cpuBefore) / Math.max(1, result["2xx"])
   }
 }
 
@@ -306,7 +323,8 @@ const medianStats = (runs: ReadonlyArray<Stats>): Stats => ({
   p50_ms: median(runs.map((r) => r.p50_ms)),
   p99_ms: median(runs.map((r) => r.p99_ms)),
   non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
-  errors: runs.reduce((sum, r) => sum + r.errors, 0)
+  errors: runs.reduce((sum, r) => sum + r.errors, 0),
+  cpu_ms_per_request: median(runs.map((r) => r.cpu_ms_per_request))
 })
 
 const round = (value: number, digits = 2) => Number(value.toFixed(digits))
@@ -351,9 +369,9 @@ export const run = async (options: Options) => {
     const secret = loaded.secret
     if (options.warmup > 0) {
       log(`Warming up (${options.warmup} s each) ...`)
-      await drive(baseline.base, secret, next.b_links, options.connections, options.warmup)
+      await drive(baseline, secret, next.b_links, options.connections, options.warmup)
       for (const scenario of Object.keys(SCENARIOS) as Array<Scenario>) {
-        await drive(product.base, secret, next[scenario], options.connections, Math.max(1, Math.round(options.warmup / 2)))
+        await drive(product, secret, next[scenario], options.connections, Math.max(1, Math.round(options.warmup / 2)))
       }
     }
     const runs: { baseline: Array<Stats> } & Record<Scenario, Array<Stats>> = {
@@ -365,9 +383,9 @@ export const run = async (options: Options) => {
     }
     for (let r = 1; r <= options.rounds; r++) {
       log(`Round ${r}/${options.rounds}: ${options.duration} s per scenario, ${options.connections} connections`)
-      runs.baseline.push(await drive(baseline.base, secret, next.b_links, options.connections, options.duration))
+      runs.baseline.push(await drive(baseline, secret, next.b_links, options.connections, options.duration))
       for (const scenario of ["b_links", "a_attributes", "c_noop", "d_get"] as const) {
-        runs[scenario].push(await drive(product.base, secret, next[scenario], options.connections, options.duration))
+        runs[scenario].push(await drive(product, secret, next[scenario], options.connections, options.duration))
       }
       log(`  baseline ${Math.round(runs.baseline.at(-1)!.rps)} rps, server (b) ${Math.round(runs.b_links.at(-1)!.rps)} rps`)
     }
@@ -377,7 +395,7 @@ export const run = async (options: Options) => {
     const scenarios = Object.fromEntries(
       (Object.keys(SCENARIOS) as Array<Scenario>).map((s) => {
         const m = medianStats(runs[s])
-        return [s, { rps: round(m.rps, 1), p50_ms: m.p50_ms, p99_ms: m.p99_ms, non2xx: m.non2xx, errors: m.errors }]
+        return [s, { ...m, rps: round(m.rps, 1), cpu_ms_per_request: round(m.cpu_ms_per_request) }]
       })
     ) as Record<Scenario, Stats>
     const base = medianStats(runs.baseline)
@@ -401,10 +419,11 @@ export const run = async (options: Options) => {
     ]
     return {
       scenarios,
-      baseline: { rps: round(base.rps, 1), p50_ms: base.p50_ms, p99_ms: base.p99_ms, non2xx: base.non2xx, errors: base.errors },
+      baseline: { ...base, rps: round(base.rps, 1), cpu_ms_per_request: round(base.cpu_ms_per_request) },
       ratio_rps: round(b.rps / base.rps, 3),
       ratio_p50: round(b.p50_ms / base.p50_ms, 3),
       ratio_p99: round(b.p99_ms / base.p99_ms, 3),
+      ratio_cpu_per_request: round(b.cpu_ms_per_request / Math.max(0.001, base.cpu_ms_per_request), 2),
       round_trips: roundTrips,
       key_lookup_round_trips: { cold: trips.keyLookup.cold, cached: trips.keyLookup.warm },
       plan_ms: planMs,
@@ -444,14 +463,20 @@ const padLeft = (text: string, width: number) => text.padStart(width)
 export const summary = (results: Results): string => {
   const lines: Array<string> = []
   const row = (name: string, s: Stats, extra = "") =>
-    lines.push(`${pad(name, 34)}${padLeft(s.rps.toFixed(0), 9)}${padLeft(s.p50_ms.toFixed(1), 9)}${padLeft(s.p99_ms.toFixed(1), 9)}  ${extra}`)
-  lines.push(`${pad("scenario", 34)}${padLeft("req/s", 9)}${padLeft("p50 ms", 9)}${padLeft("p99 ms", 9)}`)
+    lines.push(
+      `${pad(name, 34)}${padLeft(s.rps.toFixed(0), 9)}${padLeft(s.p50_ms.toFixed(1), 9)}${padLeft(s.p99_ms.toFixed(1), 9)}${
+        padLeft(s.cpu_ms_per_request.toFixed(1), 12)
+      }  ${extra}`
+    )
+  lines.push(`${pad("scenario", 34)}${padLeft("req/s", 9)}${padLeft("p50 ms", 9)}${padLeft("p99 ms", 9)}${padLeft("CPU ms/req", 12)}`)
   for (const [key, label] of Object.entries(SCENARIOS)) {
     const s = results.scenarios[key as Scenario]
     row(label, s, s.non2xx + s.errors > 0 ? `(${s.non2xx} non-2xx, ${s.errors} errors)` : "")
   }
   row("baseline (b) node:http + pg", results.baseline)
-  lines.push(`ratio (b)/baseline: throughput ${results.ratio_rps}x, p50 ${results.ratio_p50}x, p99 ${results.ratio_p99}x`)
+  lines.push(
+    `ratio (b)/baseline: throughput ${results.ratio_rps}x, p50 ${results.ratio_p50}x, p99 ${results.ratio_p99}x, server CPU per request ${results.ratio_cpu_per_request}x`
+  )
   lines.push(`round trips per PATCH in BEGIN..COMMIT (links of every kind): ${Object.entries(results.round_trips).map(([n, c]) => `${n}: ${c}`).join(", ")}; key lookup: ${results.key_lookup_round_trips.cold} (cached: ${results.key_lookup_round_trips.cached})`)
   lines.push(`pure diff + reconcile, one kind: ${Object.entries(results.plan_ms).map(([n, t]) => `${n}: ${t} ms`).join(", ")}; growth ${Object.entries(results.plan_growth).map(([k, g]) => `${k} ${g}x`).join(", ")}`)
   lines.push(`  all four kinds with n links each: ${Object.entries(results.plan_all_kinds_ms).map(([n, t]) => `${n}: ${t} ms`).join(", ")}`)
