@@ -2,8 +2,16 @@
 import { Config, Duration, LogLevel, Option } from "effect"
 import { fileURLToPath } from "node:url"
 
-/** The repository root, so the embedded database's data directory does not depend on the cwd. */
-const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
+/**
+ * Where `.data/` goes by default: in a checkout the repository root, three levels up from this
+ * module both as `src/Config.ts` (tsx) and as the built `dist/Config.js`, so the embedded
+ * database's data directory does not depend on the cwd; when installed from npm (inside
+ * `node_modules`) the working directory.
+ */
+const moduleDir = fileURLToPath(new URL(".", import.meta.url))
+const repoRoot = moduleDir.split(/[\\/]/).includes("node_modules")
+  ? `${process.cwd()}/`
+  : fileURLToPath(new URL("../../../", import.meta.url))
 
 export const AppConfig = Config.all({
   /** Port the HTTP server listens on. */
