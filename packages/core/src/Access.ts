@@ -6,6 +6,7 @@ import { Either, Option, Schema } from "effect"
 import { ApiKeyId, WorkspaceId } from "./Ids.js"
 import { Forbidden, Unauthenticated } from "./Errors.js"
 
+/** The scopes a key can hold: `people:read`, `people:write` (which implies read). */
 export const Scope = Schema.Literal("people:read", "people:write")
 export type Scope = typeof Scope.Type
 

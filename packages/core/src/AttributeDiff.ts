@@ -6,11 +6,13 @@
 import { Equal, Option, Schema } from "effect"
 import { fullNameOf, type Person, type PersonPatch, patchedAttributes } from "./Person.js"
 
+/** One attribute's change: its value before and after. */
 export interface Change<A> {
   readonly from: A
   readonly to: A
 }
 
+/** The writable attributes a PATCH changes, each with `{ from, to }`; absent when unchanged. */
 export interface AttributeDiff {
   readonly first_name?: Change<string>
   readonly last_name?: Change<string>
@@ -18,8 +20,10 @@ export interface AttributeDiff {
   readonly full_name?: Change<string>
 }
 
+/** The diff that changes nothing. */
 export const empty: AttributeDiff = {}
 
+/** True when no attribute changes. */
 export const isEmpty = (diff: AttributeDiff): boolean => Object.keys(diff).length === 0
 
 type Attributes = Pick<Person, "first_name" | "last_name" | "job_title" | "full_name">

@@ -4,6 +4,7 @@ import * as Access from "./Access.js"
 import { ApiKeyRepository } from "./ApiKeyRepository.js"
 import { Unauthenticated } from "./Errors.js"
 
+/** Resolves a bearer secret to an active API key, or fails with `Unauthenticated`. */
 export const authenticate = Effect.fn("Authenticate.authenticate")(function*(secret: Redacted.Redacted<string>) {
   const repository = yield* ApiKeyRepository
   const key = yield* repository.findBySecret(secret)

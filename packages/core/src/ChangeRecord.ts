@@ -9,6 +9,7 @@ import type { ApiKeyId, ChangeId, PersonId, WorkspaceId } from "./Ids.js"
 import type { KindName } from "./Relationship.js"
 import type { Plan } from "./RelationshipPlan.js"
 
+/** What one effective update leaves behind: who, when, the attribute diff and the link changes. */
 export interface ChangeRecord {
   readonly id: ChangeId
   readonly workspace_id: WorkspaceId

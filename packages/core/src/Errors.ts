@@ -80,5 +80,6 @@ const domainErrorTags: ReadonlySet<string> = new Set([
   "TransientConflict"
 ])
 
+/** True for any of core's domain errors (the `DomainError` union). */
 export const isDomainError = (u: unknown): u is DomainError =>
   typeof u === "object" && u !== null && "_tag" in u && domainErrorTags.has(String(u._tag)) && u instanceof Error

@@ -21,7 +21,9 @@ const timestamps = {
 }
 const owned = { id: RelatedId, workspace_id: WorkspaceId, ...timestamps }
 
+/** A workspace in a fixtures file. */
 export const FixtureWorkspace = Schema.Struct({ id: WorkspaceId, name: Schema.String })
+/** A person in a fixtures file. */
 export const FixturePerson = Schema.Struct({
   id: PersonId,
   workspace_id: WorkspaceId,
@@ -30,17 +32,21 @@ export const FixturePerson = Schema.Struct({
   job_title: optionalText,
   ...timestamps
 })
+/** A company in a fixtures file. */
 export const FixtureCompany = Schema.Struct({ ...owned, name: Schema.String, description: optionalText, domain: optionalText })
+/** An email address in a fixtures file. */
 export const FixtureEmail = Schema.Struct({
   ...owned,
   value: Schema.String,
   label: Schema.optionalWith(EmailLabel, { default: () => "work" as const })
 })
+/** A phone number in a fixtures file. */
 export const FixturePhone = Schema.Struct({
   ...owned,
   e164_number: Schema.String,
   label: Schema.optionalWith(PhoneLabel, { default: () => "mobile" as const })
 })
+/** A web link in a fixtures file. */
 export const FixtureWebLink = Schema.Struct({
   ...owned,
   url: Schema.String,
@@ -55,6 +61,7 @@ export const FixtureLink = Schema.Struct({
   relationship_type: Schema.optional(RelationshipType),
   is_primary: Schema.optional(Schema.Boolean)
 })
+/** An API key in a fixtures file (its secret in clear; stored hashed). */
 export const FixtureApiKey = Schema.Struct({
   id: ApiKeyId,
   /** The bearer secret; only its SHA-256 hash is stored. */
@@ -67,6 +74,7 @@ export const FixtureApiKey = Schema.Struct({
   revoked_at: Schema.optional(Schema.Date)
 })
 
+/** A whole fixtures file: workspaces, people, related resources, links and API keys. */
 export const Fixtures = Schema.Struct({
   workspaces: list(FixtureWorkspace),
   people: list(FixturePerson),
@@ -78,6 +86,7 @@ export const Fixtures = Schema.Struct({
   api_keys: list(FixtureApiKey)
 })
 export type Fixtures = typeof Fixtures.Type
+/** A fixtures file as JSON, before decoding (plain strings for ids and dates). */
 export type FixturesInput = typeof Fixtures.Encoded
 
 /** Loads fixtures into the store behind the other ports (idempotent). */

@@ -7,12 +7,14 @@ import { PersonRepository } from "./PersonRepository.js"
 import type { KindName } from "./Relationship.js"
 import { includedOf, type PersonState } from "./UpdatePerson.js"
 
+/** What `getPerson` needs: the caller, the person, and the kinds to include. */
 export interface GetPersonInput {
   readonly principal: Access.Principal
   readonly personId: PersonId
   readonly include?: ReadonlyArray<KindName>
 }
 
+/** Reads one person with its links (needs `people:read`); fails with `PersonNotFound`. */
 export const getPerson = Effect.fn("GetPerson.getPerson")(function*(input: GetPersonInput) {
   const principal = yield* Access.requireScope(input.principal, "people:read")
   const repository = yield* PersonRepository

@@ -17,9 +17,11 @@ export const Uuid = Schema.Lowercase.pipe(
 /** True when `value` is a UUID in any case. */
 export const isUuid = (value: string): boolean => UUID_PATTERN.test(value.toLowerCase())
 
+/** The id of a workspace (tenant). */
 export const WorkspaceId = Uuid.pipe(Schema.brand("WorkspaceId"))
 export type WorkspaceId = typeof WorkspaceId.Type
 
+/** The id of a person. */
 export const PersonId = Uuid.pipe(Schema.brand("PersonId"))
 export type PersonId = typeof PersonId.Type
 
@@ -27,8 +29,10 @@ export type PersonId = typeof PersonId.Type
 export const RelatedId = Uuid.pipe(Schema.brand("RelatedId"))
 export type RelatedId = typeof RelatedId.Type
 
+/** The id of an API key. */
 export const ApiKeyId = Uuid.pipe(Schema.brand("ApiKeyId"))
 export type ApiKeyId = typeof ApiKeyId.Type
 
+/** The id of a change record. */
 export const ChangeId = Uuid.pipe(Schema.brand("ChangeId"))
 export type ChangeId = typeof ChangeId.Type

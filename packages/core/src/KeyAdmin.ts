@@ -62,6 +62,7 @@ export class ApiKeyAdmin extends Context.Tag("@peoplekit/core/ApiKeyAdmin")<
   }
 >() {}
 
+/** What creating a key takes: its scopes, workspaces and optional default workspace and expiry. */
 export interface CreateKeyInput {
   readonly scopes: ReadonlyArray<Scope>
   readonly workspaces: ReadonlyArray<WorkspaceId>

@@ -14,6 +14,7 @@ export const DEFAULT_LIMIT = 20
 /** The largest page a caller may ask for. */
 export const MAX_LIMIT = 100
 
+/** What `listChanges` needs: the caller, the person, a page size and where to continue (`before`). */
 export interface ListChangesInput {
   readonly principal: Access.Principal
   readonly personId: PersonId
@@ -23,6 +24,7 @@ export interface ListChangesInput {
   readonly before?: Option.Option<number>
 }
 
+/** One page of a person's change records, and the cursor of the next page if any. */
 export interface ChangesPage {
   /** Newest first. */
   readonly records: ReadonlyArray<ChangeRecord>

@@ -11,6 +11,7 @@ import type { DesiredLink, KindName } from "./Relationship.js"
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
+/** The longest a name or job title may be, in code points. */
 export const MAX_TEXT_LENGTH = 255
 
 /** Length in Unicode code points, which is what the SPEC's limits count. */

@@ -12,6 +12,7 @@ const common = {
   updated_at: Schema.DateFromSelf
 }
 
+/** A company a person can be linked to. */
 export class Company extends Schema.TaggedClass<Company>()("companies", {
   ...common,
   name: Schema.String,
@@ -19,21 +20,27 @@ export class Company extends Schema.TaggedClass<Company>()("companies", {
   domain: Schema.Option(Schema.String)
 }) {}
 
+/** The labels an email address may carry. */
 export const EmailLabel = Schema.Literal("work", "personal", "other")
+/** An email address a person can be linked to. */
 export class Email extends Schema.TaggedClass<Email>()("emails", {
   ...common,
   value: Schema.String,
   label: EmailLabel
 }) {}
 
+/** The labels a phone number may carry. */
 export const PhoneLabel = Schema.Literal("mobile", "work", "home", "other")
+/** A phone number a person can be linked to. */
 export class Phone extends Schema.TaggedClass<Phone>()("phones", {
   ...common,
   e164_number: Schema.String,
   label: PhoneLabel
 }) {}
 
+/** The platforms a web link may name. */
 export const WebLinkPlatform = Schema.Literal("twitter", "linkedin", "github", "instagram", "facebook", "website", "other")
+/** A web link (profile or site) a person can be linked to. */
 export class WebLink extends Schema.TaggedClass<WebLink>()("web_links", {
   ...common,
   url: Schema.String,

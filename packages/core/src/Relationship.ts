@@ -5,12 +5,14 @@
 import { Schema } from "effect"
 import type { RelatedId } from "./Ids.js"
 
+/** The four relationship kinds: `companies`, `emails`, `phones`, `web_links`. */
 export const KindName = Schema.Literal("companies", "emails", "phones", "web_links")
 export type KindName = typeof KindName.Type
 
 /** Every kind, in the order used wherever kinds are listed (documents, error precedence). */
 export const kindNames: ReadonlyArray<KindName> = KindName.literals
 
+/** How a person relates to a company (the `relationship_type` link meta). */
 export const RelationshipType = Schema.Literal("owner", "employee", "contact", "other")
 export type RelationshipType = typeof RelationshipType.Type
 
@@ -30,6 +32,7 @@ export interface MetaField {
   readonly exclusive: boolean
 }
 
+/** A relationship kind described as data: its name, wire types, resource name and meta fields. */
 export interface Kind {
   readonly name: KindName
   /** Linkage `type`s accepted on write. */
@@ -43,6 +46,7 @@ export interface Kind {
 
 const isPrimary: MetaField = { name: "is_primary", schema: Schema.Boolean, default: false, exclusive: true }
 
+/** Every relationship kind, by name. */
 export const kinds: { readonly [K in KindName]: Kind & { readonly name: K } } = {
   companies: {
     name: "companies",
@@ -77,6 +81,7 @@ export interface DesiredLink {
 /** Every kind's links of one person, each list oldest first. */
 export type LinkSets = { readonly [K in KindName]: ReadonlyArray<Link> }
 
+/** No links of any kind. */
 export const emptyLinkSets: LinkSets = { companies: [], emails: [], phones: [], web_links: [] }
 
 /** The meta of a link that is new: defaults for every field the request left out. */
@@ -86,6 +91,7 @@ export const withDefaults = (kind: Kind, sent: LinkMeta): LinkMeta => {
   return meta
 }
 
+/** True when two links' meta are equal field by field. */
 export const sameMeta = (a: LinkMeta, b: LinkMeta): boolean => {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)])
   for (const key of keys) if (a[key] !== b[key]) return false

@@ -14,6 +14,7 @@ export interface Retag {
   readonly to: LinkMeta
 }
 
+/** What reconciling one kind's links does: attach, detach and re-tag. */
 export interface Plan {
   /** New links, in request order, with complete meta. */
   readonly attach: ReadonlyArray<Link>
@@ -23,8 +24,10 @@ export interface Plan {
   readonly retag: ReadonlyArray<Retag>
 }
 
+/** The plan that changes nothing. */
 export const empty: Plan = { attach: [], detach: [], retag: [] }
 
+/** True when the plan attaches, detaches and re-tags nothing. */
 export const isEmpty = (plan: Plan): boolean =>
   plan.attach.length === 0 && plan.detach.length === 0 && plan.retag.length === 0
 

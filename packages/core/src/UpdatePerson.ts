@@ -25,6 +25,7 @@ import { Transactor } from "./Transactor.js"
 /** `If-Match`: any version (`*`), or a list of versions of which one must be current. */
 export type IfMatch = "*" | ReadonlyArray<number>
 
+/** What `updatePerson` needs: the caller, the person, the patch, and optional `If-Match` and includes. */
 export interface UpdatePersonInput {
   readonly principal: Access.Principal
   readonly personId: PersonId
@@ -42,11 +43,13 @@ export interface PersonState {
   readonly included: ReadonlyArray<RelatedResource>
 }
 
+/** The person after the update, and whether anything changed. */
 export interface UpdatePersonResult extends PersonState {
   /** False when the request changed nothing (and so nothing was written). */
   readonly changed: boolean
 }
 
+/** Every way `updatePerson` can fail. */
 export type UpdatePersonError =
   | InvalidPatch
   | Forbidden
@@ -97,6 +100,7 @@ const checkReadOnly = (person: Person, patch: PersonPatch): Either.Either<void, 
   return Either.right(undefined)
 }
 
+/** True when `If-Match` is absent, `*`, or lists the person's current version. */
 export const matchesVersion = (ifMatch: IfMatch | undefined, version: number): boolean =>
   ifMatch === undefined || ifMatch === "*" || ifMatch.includes(version)
 

@@ -32,9 +32,14 @@ export * as GetPerson from "./GetPerson.js"
 export * as ListChanges from "./ListChanges.js"
 /** API-key administration: `createKey` (secret shown once), `revokeKey`, `listKeys`, the `ApiKeyAdmin` port. */
 export * as KeyAdmin from "./KeyAdmin.js"
-/** Ports. */
+// Ports: what an adapter implements (`@peoplekit/postgres`, `@peoplekit/core/testing`).
+/** Port: the person aggregate — load it (locked) with its links, save one change set, read changes. */
 export { PersonRepository } from "./PersonRepository.js"
+/** The data `PersonRepository` takes and returns: load requests, loaded state, change sets, pages. */
 export type { ChangeSet, ChangesQuery, IdsByKind, LoadedPerson, LoadRequest } from "./PersonRepository.js"
+/** Port: resolves a bearer secret to its API key (only hashes of secrets are stored). */
 export { ApiKeyRepository } from "./ApiKeyRepository.js"
+/** Port: the unit of work (`withTransaction`); a program's writes commit or roll back together. */
 export { Transactor } from "./Transactor.js"
+/** Port: loads a fixtures file in one unit of work (demo data, `peoplekit seed`). */
 export { FixtureLoader } from "./Fixtures.js"

@@ -35,6 +35,7 @@ export const bearerToken = (header: string | undefined): Option.Option<Redacted.
 const unauthorized = (error: Errors.Unauthenticated) =>
   ErrorEnvelope.fail({ ...ErrorEnvelope.fromDomain(error), status: 401 })
 
+/** The bearer-key middleware on core's `ApiKeyRepository` (401 envelope for any bad key). */
 export const layer: Layer.Layer<Authentication, never, ApiKeyRepository> = Layer.effect(
   Authentication,
   Effect.gen(function*() {

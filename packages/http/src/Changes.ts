@@ -22,6 +22,7 @@ const KindChanges = Schema.Struct({
 })
 const TextChange = Schema.Struct({ from: Schema.String, to: Schema.String })
 
+/** One change record as a JSON:API resource (`person_changes`). */
 export const ChangeResource = Schema.Struct({
   type: Schema.Literal("person_changes"),
   id: Schema.String,
@@ -59,6 +60,7 @@ export type ChangesDocument = typeof ChangesDocument.Encoded
 // Query: limit and cursor
 // ---------------------------------------------------------------------------------------------
 
+/** The decoded `limit` and `cursor` of a change history request. */
 export interface PageQuery {
   readonly limit: number
   readonly before: Option.Option<number>
@@ -70,6 +72,7 @@ const invalid = (path: string, message: string, extra: Record<string, unknown> =
 /** The cursor is opaque to clients: base64url of `v<version>`. */
 export const encodeCursor = (before: number): string => Buffer.from(`v${before}`, "utf8").toString("base64url")
 
+/** The version an opaque cursor (`encodeCursor`) stands for; none when it is malformed. */
 export const decodeCursor = (cursor: string): Option.Option<number> => {
   if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return Option.none()
   const match = /^v([1-9][0-9]{0,9})$/.exec(Buffer.from(cursor, "base64url").toString("utf8"))

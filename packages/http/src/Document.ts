@@ -73,6 +73,7 @@ export const RelationshipValue = (kind: Relationship.Kind) =>
 
 const kinds = Relationship.kinds
 
+/** The `relationships` member of a request document, one optional entry per kind. */
 export const Relationships = Schema.Struct({
   companies: optional(RelationshipValue(kinds.companies)),
   emails: optional(RelationshipValue(kinds.emails)),
@@ -82,6 +83,7 @@ export const Relationships = Schema.Struct({
   social_links: optional(RelationshipValue(kinds.web_links))
 })
 
+/** The `attributes` member of a request document: writable ones and read-only echoes. */
 export const Attributes = Schema.Struct({
   first_name: optional(Person.AttributeText),
   last_name: optional(Person.AttributeText),

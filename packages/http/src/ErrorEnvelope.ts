@@ -38,15 +38,25 @@ const fields = <S extends number>(status: S) => ({
   meta: Meta
 })
 
+/** 400 envelope (a malformed or invalid request). */
 export class BadRequest extends Schema.Class<BadRequest>("BadRequest")(fields(400), HttpApiSchema.annotations({ status: 400 })) {}
+/** 401 envelope (`UNAUTHORIZED`). */
 export class Unauthorized extends Schema.Class<Unauthorized>("Unauthorized")(fields(401), HttpApiSchema.annotations({ status: 401 })) {}
+/** 403 envelope (`FORBIDDEN`). */
 export class Forbidden extends Schema.Class<Forbidden>("Forbidden")(fields(403), HttpApiSchema.annotations({ status: 403 })) {}
+/** 404 envelope (a person, related resource or route not found). */
 export class NotFound extends Schema.Class<NotFound>("NotFound")(fields(404), HttpApiSchema.annotations({ status: 404 })) {}
+/** 405 envelope (`METHOD_NOT_ALLOWED`). */
 export class MethodNotAllowed extends Schema.Class<MethodNotAllowed>("MethodNotAllowed")(fields(405), HttpApiSchema.annotations({ status: 405 })) {}
+/** 412 envelope (`If-Match` did not match). */
 export class PreconditionFailed extends Schema.Class<PreconditionFailed>("PreconditionFailed")(fields(412), HttpApiSchema.annotations({ status: 412 })) {}
+/** 413 envelope (body over the limit). */
 export class PayloadTooLarge extends Schema.Class<PayloadTooLarge>("PayloadTooLarge")(fields(413), HttpApiSchema.annotations({ status: 413 })) {}
+/** 415 envelope (not a JSON media type). */
 export class UnsupportedMediaType extends Schema.Class<UnsupportedMediaType>("UnsupportedMediaType")(fields(415), HttpApiSchema.annotations({ status: 415 })) {}
+/** 500 envelope (`INTERNAL_ERROR`; the cause goes to the log only). */
 export class InternalError extends Schema.Class<InternalError>("InternalError")(fields(500), HttpApiSchema.annotations({ status: 500 })) {}
+/** 503 envelope (database unavailable or a transient conflict; with `Retry-After`). */
 export class ServiceUnavailable extends Schema.Class<ServiceUnavailable>("ServiceUnavailable")(fields(503), HttpApiSchema.annotations({ status: 503 })) {}
 
 const classes = {
@@ -97,6 +107,7 @@ export const RETRY_AFTER_SECONDS = 1
 // Problems: what went wrong, before it gets a trace id and a log line
 // ---------------------------------------------------------------------------------------------
 
+/** An error to answer with, before the trace and log ids are added. */
 export interface Problem<S extends number = Status> {
   readonly status: S
   readonly code: string
@@ -110,6 +121,7 @@ export interface Problem<S extends number = Status> {
 
 /** Core's failures, mapped below in one place. */
 export type DomainError = Errors.DomainError
+/** True for any of core's domain errors. */
 export const isDomainError = Errors.isDomainError
 
 const pathOf = (path: ReadonlyArray<PropertyKey>): string => path.map(String).join(".")
@@ -402,6 +414,7 @@ const literalRoute = (route: ExtraRoute): Route => ({
   pattern: new RegExp(`^${route.path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`)
 })
 
+/** The API-level middleware answering every framework failure (404/405/400/500) in the envelope. */
 export const middleware = (api: HttpApi.HttpApi.Any, extra: ReadonlyArray<ExtraRoute> = []) => {
   const routes = [...routesOf(api), ...extra.map(literalRoute)]
   return (app: HttpApp.Default): HttpApp.Default =>

@@ -104,6 +104,7 @@ export const clean = (spec: Json): Json => {
   return out
 }
 
+/** The `info` of the generated document: title, version and description. */
 export interface Info {
   readonly title: string
   readonly version: string

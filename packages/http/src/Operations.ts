@@ -13,6 +13,7 @@ import * as OpenApiSpec from "./OpenApiSpec.js"
 /** The outcome of one readiness check: `"ok"` or why it is not. */
 export type CheckResult = "ok" | { readonly error: string }
 
+/** The readiness of the service, and which checks fail. */
 export interface ReadinessReport {
   readonly ready: boolean
   readonly checks: Readonly<Record<string, CheckResult>>

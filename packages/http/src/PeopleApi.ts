@@ -13,6 +13,7 @@ import { BodyLimits } from "./RequestBody.js"
 
 const optional = <S extends Schema.Schema.Any>(schema: S) => Schema.optionalWith(schema, { exact: true })
 
+/** The `person_id` path parameter. */
 export const PersonPath = Schema.Struct({ person_id: Ids.PersonId })
 
 /** Query parameters of both endpoints. Unknown `fields[<type>]` are refused by the handlers. */
@@ -29,11 +30,13 @@ export const PersonQuery = Schema.Struct({
   "fields[web_link]": optional(Schema.String)
 })
 
+/** GET /people/:person_id: one person as a JSON:API document. */
 export const getPerson = HttpApiEndpoint.get("getPerson", "/people/:person_id")
   .setPath(PersonPath)
   .setUrlParams(PersonQuery)
   .addSuccess(PersonDocument)
 
+/** PATCH /people/:person_id: update a person's attributes and relationships. */
 export const patchPerson = HttpApiEndpoint.patch("patchPerson", "/people/:person_id")
   .setPath(PersonPath)
   .setUrlParams(PersonQuery)

@@ -19,6 +19,7 @@ const LinkageOut = Schema.Struct({
 })
 const RelationshipOut = Schema.Struct({ data: Schema.Array(LinkageOut) })
 
+/** A person as a JSON:API resource. */
 export const PersonResource = Schema.Struct({
   type: Schema.Literal("people"),
   id: Schema.String,
@@ -38,6 +39,7 @@ export const PersonResource = Schema.Struct({
   })
 })
 
+/** A related resource in `included`. */
 export const IncludedResource = Schema.Struct({
   type: Schema.String,
   id: Schema.String,
@@ -66,6 +68,7 @@ export const fieldsByType: Readonly<Record<string, ReadonlyArray<string>>> = {
   [Relationship.kinds.web_links.emittedType]: ["url", "platform", "created_at", "updated_at"]
 }
 
+/** The parsed `include` and `fields[...]` query parameters. */
 export interface Query {
   readonly include: ReadonlyArray<Relationship.KindName>
   /** Per type, the fields to render; an absent type renders every field. */

@@ -11,6 +11,7 @@ import * as ErrorEnvelope from "./ErrorEnvelope.js"
 /** Bytes a request body may have (1 MiB). */
 export const MAX_BODY_BYTES = 1024 * 1024
 
+/** The request media types accepted. */
 export type JsonMediaType = "application/json" | "application/vnd.api+json"
 
 /** The body as read: its text (`None` when it could not be read as UTF-8) and media type. */
@@ -102,6 +103,7 @@ const readText = (request: HttpServerRequest.HttpServerRequest) =>
     return Option.liftThrowable(() => utf8.decode(concat(chunks, size)))()
   })
 
+/** The `BodyLimits` middleware: media type (415) and the 1 MiB limit (413). */
 export const layer: Layer.Layer<BodyLimits> = Layer.succeed(
   BodyLimits,
   Effect.gen(function*() {

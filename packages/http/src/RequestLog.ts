@@ -13,6 +13,7 @@ export interface Facts {
   keyId: string | undefined
 }
 
+/** The current request's `Facts`, filled in while it runs, for its log line. */
 export class RequestFacts extends Context.Tag("@peoplekit/http/RequestFacts")<RequestFacts, Facts>() {}
 
 /** Records the authenticated key's id for the request's log line (a no-op outside the middleware). */

@@ -27,6 +27,7 @@ import { type KindTable, kindTables } from "./Tables.js"
 // Statements are built once from the kind tables. Parameters are named; a name used twice binds
 // one placeholder. Their number is fixed: link lists travel as arrays.
 
+/** A compiled SQL statement: its text and parameters. */
 export interface Compiled {
   readonly text: string
   readonly params: (values: Readonly<Record<string, unknown>>) => ReadonlyArray<unknown>

@@ -22,6 +22,7 @@ import { Transactor } from "../Transactor.js"
 /** A port method name, or `commit` (the end of a unit of work). */
 export type Step = string
 
+/** Which step fails, before or after it runs, how (a defect or `StoreUnavailable`) and how often. */
 export interface Plan {
   readonly step: Step
   /** Before the step runs (default) or after it succeeded (its effect already applied). */
@@ -38,6 +39,7 @@ export class InjectedFault extends Data.TaggedError("InjectedFault")<{
   readonly when: "before" | "after"
 }> {}
 
+/** Arms and disarms faults in a test. */
 export interface Control {
   /** Arms a fault (replacing any armed one). */
   readonly arm: (plan: Plan) => Effect.Effect<void>
@@ -48,6 +50,7 @@ export interface Control {
   readonly steps: Effect.Effect<ReadonlyArray<Step>>
 }
 
+/** The fault switchboard a test uses (`Faults.layer` provides it with the wrapped ports). */
 export class Faults extends Context.Tag("@peoplekit/core/testing/Faults")<Faults, Control>() {}
 
 interface State {
