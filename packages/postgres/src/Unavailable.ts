@@ -9,8 +9,9 @@ import { Errors } from "@peoplekit/core"
 import { Effect } from "effect"
 
 // Node's network errors; SQLSTATE class 08 (connection exception), 57P01–57P03 (admin/crash
-// shutdown, cannot connect now), 53300 (too many connections).
-const CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EPIPE|EAI_AGAIN|08[0-9A-Z]{3}|57P0[1-3]|53300)$/
+// shutdown, cannot connect now), 53300 (too many connections), 57014 (statement cancelled: the
+// only canceller is `statement_timeout`, i.e. the database did not answer within its bound).
+const CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EPIPE|EAI_AGAIN|08[0-9A-Z]{3}|57P0[1-3]|57014|53300)$/
 // pg's own wording for a lost or never-made connection (these errors carry no code).
 const MESSAGES =
   /connection terminated|timeout exceeded when trying to connect|connection timed out|not queryable|connection refused|server closed the connection/i

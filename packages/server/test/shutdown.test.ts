@@ -90,51 +90,56 @@ const refused = (port: number) =>
     socket.on("error", () => resolve(true))
   })
 
-describe("graceful shutdown of the service process", () => {
-  for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    it(`on ${signal}: stops accepting, finishes the in-flight PATCH, stops the embedded Postgres, exits 0`, async () => {
-      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "peoplekit-shutdown-"))
-      fs.chmodSync(dataDir, 0o755)
-      const port = await freePort()
-      const key = `shutdown-test-key-${signal}`
-      let child: ChildProcess | undefined
+/** One service process, one signal: the whole scenario; returns what to report. */
+const scenario = async (signal: "SIGTERM" | "SIGINT") => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "peoplekit-shutdown-"))
+  fs.chmodSync(dataDir, 0o755)
+  const port = await freePort()
+  const key = `shutdown-test-key-${signal}`
+  let child: ChildProcess | undefined
+  try {
+    const service = await startService(port, dataDir, key)
+    child = service.child
+    const postgres = processesWith(dataDir)
+    expect(postgres.length).toBeGreaterThan(0)
+
+    const slow = startSlowPatch(port, key, `finished during ${signal}`)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const signalledAt = Date.now()
+    child.kill(signal)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    // No new connections once shutting down; the one in flight still completes.
+    expect(await refused(port), signal).toBe(true)
+    expect(child.exitCode, signal).toBe(null)
+    slow.finish()
+    const answer = await slow.response()
+    expect(answer, service.output()).toMatch(/^HTTP\/1\.1 200 OK/)
+    expect(answer).toContain(`"job_title":"finished during ${signal}"`)
+
+    const code = await Promise.race([service.exited, new Promise((resolve) => setTimeout(() => resolve("timeout"), 20_000))])
+    const shutdownMillis = Date.now() - signalledAt
+    expect(code, service.output()).toBe(0)
+    // The embedded database was stopped, not orphaned.
+    expect(processesWith(dataDir), signal).toEqual([])
+    expect(fs.existsSync(path.join(dataDir, "postmaster.pid")), signal).toBe(false)
+    return `${signal}: in-flight PATCH answered 200, process exited ${code} ${shutdownMillis} ms after the signal`
+  } finally {
+    if (child !== undefined && child.exitCode === null) child.kill("SIGKILL")
+    for (const pid of processesWith(dataDir)) {
       try {
-        const service = await startService(port, dataDir, key)
-        child = service.child
-        const postgres = processesWith(dataDir)
-        expect(postgres.length).toBeGreaterThan(0)
-
-        const slow = startSlowPatch(port, key, `finished during ${signal}`)
-        await new Promise((resolve) => setTimeout(resolve, 300))
-        const signalledAt = Date.now()
-        child.kill(signal)
-        await new Promise((resolve) => setTimeout(resolve, 500))
-        // No new connections once shutting down; the one in flight still completes.
-        expect(await refused(port)).toBe(true)
-        expect(child.exitCode).toBe(null)
-        slow.finish()
-        const answer = await slow.response()
-        expect(answer, service.output()).toMatch(/^HTTP\/1\.1 200 OK/)
-        expect(answer).toContain(`"job_title":"finished during ${signal}"`)
-
-        const code = await Promise.race([service.exited, new Promise((resolve) => setTimeout(() => resolve("timeout"), 20_000))])
-        const shutdownMillis = Date.now() - signalledAt
-        console.log(`${signal}: in-flight PATCH answered 200, process exited ${code} ${shutdownMillis} ms after the signal`)
-        expect(code, service.output()).toBe(0)
-        // The embedded database was stopped, not orphaned.
-        expect(processesWith(dataDir)).toEqual([])
-        expect(fs.existsSync(path.join(dataDir, "postmaster.pid"))).toBe(false)
-      } finally {
-        if (child !== undefined && child.exitCode === null) child.kill("SIGKILL")
-        for (const pid of processesWith(dataDir)) {
-          try {
-            process.kill(pid, "SIGQUIT")
-          } catch {
-            // already gone
-          }
-        }
-        fs.rmSync(dataDir, { recursive: true, force: true })
+        process.kill(pid, "SIGQUIT")
+      } catch {
+        // already gone
       }
-    }, 120_000)
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true })
   }
+}
+
+describe("graceful shutdown of the service process", () => {
+  // Two processes side by side (they start in parallel): one stopped by SIGTERM, one by SIGINT.
+  it("on SIGTERM and on SIGINT: stops accepting, finishes the in-flight PATCH, stops the embedded Postgres, exits 0", async () => {
+    const reports = await Promise.all([scenario("SIGTERM"), scenario("SIGINT")])
+    for (const report of reports) console.log(report)
+  }, 120_000)
 })

@@ -34,6 +34,7 @@ export interface Options {
   readonly maxConnections?: number
   readonly connectTimeout?: Duration.DurationInput
   readonly statementTimeout?: Duration.DurationInput
+  readonly lockTimeout?: Duration.DurationInput
   readonly fixtures?: Fixtures.FixturesInput
 }
 
@@ -59,7 +60,8 @@ export const serve = (options: Options = {}) =>
       url,
       maxConnections: options.maxConnections ?? 20,
       ...(options.connectTimeout === undefined ? {} : { connectTimeout: options.connectTimeout }),
-      ...(options.statementTimeout === undefined ? {} : { statementTimeout: options.statementTimeout })
+      ...(options.statementTimeout === undefined ? {} : { statementTimeout: options.statementTimeout }),
+      ...(options.lockTimeout === undefined ? {} : { lockTimeout: options.lockTimeout })
     })
     const ports = yield* Layer.build(PostgresAdapters.pipe(Layer.provideMerge(database)))
     yield* Effect.provide(Database.migrate, ports)
