@@ -41,7 +41,9 @@ layer(
       expect([reply.status, reply.json.code]).toEqual([503, "SERVICE_UNAVAILABLE"])
       expect(reply.headers.get("retry-after")).toBe("1")
       expect(millis).toBeGreaterThanOrEqual(LOCK_TIMEOUT_MS - 50)
-      expect(millis).toBeLessThan(LOCK_TIMEOUT_MS + 1_500)
+      // The lock is held until released below: only lock_timeout ends the wait (generous margin
+      // for a loaded machine).
+      expect(millis).toBeLessThan(LOCK_TIMEOUT_MS + 4_000)
       yield* Deferred.succeed(release, undefined)
       yield* Fiber.join(holder)
 
@@ -59,7 +61,7 @@ layer(
       yield* sql.unsafe(`CREATE TABLE IF NOT EXISTS test_slow (person_id uuid PRIMARY KEY)`)
       yield* sql.unsafe(`CREATE OR REPLACE FUNCTION test_slow() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-          IF EXISTS (SELECT FROM test_slow WHERE person_id = NEW.id) THEN PERFORM pg_sleep(5); END IF;
+          IF EXISTS (SELECT FROM test_slow WHERE person_id = NEW.id) THEN PERFORM pg_sleep(10); END IF;
           RETURN NEW;
         END $$`)
       yield* sql.unsafe(`DROP TRIGGER IF EXISTS test_slow ON people`)
@@ -71,7 +73,8 @@ layer(
       expect([reply.status, reply.json.code]).toEqual([503, "SERVICE_UNAVAILABLE"])
       expect(reply.headers.get("retry-after")).toBe("1")
       expect(millis).toBeGreaterThanOrEqual(STATEMENT_TIMEOUT_MS - 50)
-      expect(millis).toBeLessThan(STATEMENT_TIMEOUT_MS + 1_500)
+      // The trigger sleeps 10 s: only statement_timeout ends it sooner.
+      expect(millis).toBeLessThan(STATEMENT_TIMEOUT_MS + 4_000)
       const changes = yield* sql`SELECT 1 FROM person_changes WHERE workspace_id = ${w.workspace} AND person_id = ${person}`
       expect(changes).toEqual([])
 
