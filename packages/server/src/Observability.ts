@@ -8,14 +8,23 @@
 import { NodeSdk } from "@effect/opentelemetry"
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
 import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base"
-import { Effect, Layer, Logger, Option } from "effect"
+import { Effect, FiberRef, HashSet, Layer, Logger, Option } from "effect"
 import { AppConfig } from "./Config.js"
 
-/** JSON (or pretty) log lines at LOG_LEVEL, for every layer and fiber of the service. */
+/**
+ * Exactly one logger: JSON (or pretty) lines at LOG_LEVEL, for every layer and fiber of the
+ * service. It replaces the whole logger set, not only the default logger, so a runtime that
+ * installed its own (NodeRuntime.runMain adds a pretty one) does not print every line twice.
+ */
 export const LoggingLive = Layer.unwrapEffect(
   Effect.map(AppConfig, (config) =>
     Layer.mergeAll(
-      config.logFormat === "json" ? Logger.json : Logger.pretty,
+      Layer.locallyScoped(
+        FiberRef.currentLoggers,
+        HashSet.make<Array<Logger.Logger<unknown, unknown>>>(
+          config.logFormat === "json" ? Logger.withConsoleLog(Logger.jsonLogger) : Logger.prettyLoggerDefault
+        )
+      ),
       Logger.minimumLogLevel(config.logLevel)
     ))
 )

@@ -6,6 +6,7 @@ import { run } from "./Cli.js"
 run(process.argv).pipe(
   Effect.provide(NodeContext.layer),
   NodeRuntime.runMain({
+    disablePrettyLogger: true,
     teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) ? Number(exit.value) : Exit.isInterrupted(exit) ? 0 : 1)
   })
 )
