@@ -5,11 +5,12 @@
 // /readyz answer from the real database.
 import { describe, expect, it } from "@effect/vitest"
 import * as Testing from "@peoplekit/postgres/Testing"
-import { ConfigProvider, Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { ConfigProvider, Effect, Exit, FiberRef, HashSet, Layer, Logger, Redacted, Scope } from "effect"
 import { createServer as createHttpServer } from "node:http"
 import { createServer } from "node:net"
 import { DEMO_PERSON, keyIdOf } from "../src/Demo.js"
 import { ServiceLive } from "../src/Layers.js"
+import { LoggingLive } from "../src/Observability.js"
 
 const freePort = Effect.async<number>((resume) => {
   const server = createServer()
@@ -110,4 +111,21 @@ describe("logs and traces", () => {
       const service = otlp.bodies[0].resourceSpans[0].resource.attributes.find((a: any) => a.key === "service.name")
       expect(service.value.stringValue).toBe("peoplekit-test")
     }).pipe(Effect.scoped), { timeout: 60_000 })
+
+  it.effect("LoggingLive replaces every logger, so runMain's pretty logger does not double the lines", () =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      const original = console.log
+      console.log = (...args: Array<unknown>) => void lines.push(args.map(String).join(" "))
+      yield* Effect.logInfo("hello").pipe(
+        Effect.annotateLogs({ key_id: "k" }),
+        Effect.provide(LoggingLive),
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["LOG_LEVEL", "INFO"]]))),
+        // What NodeRuntime.runMain installs by default.
+        Effect.locally(FiberRef.currentLoggers, HashSet.make<Array<Logger.Logger<unknown, unknown>>>(Logger.prettyLoggerDefault)),
+        Effect.ensuring(Effect.sync(() => (console.log = original)))
+      )
+      expect(lines).toHaveLength(1)
+      expect(JSON.parse(lines[0]!)).toMatchObject({ message: "hello", logLevel: "INFO", annotations: { key_id: "k" } })
+    }))
 })
