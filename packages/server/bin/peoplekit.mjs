@@ -1,15 +1,15 @@
 #!/usr/bin/env node
-// The `peoplekit` command. A built package runs dist/bin.js; a checkout runs the TypeScript
-// sources through tsx (one child process, signals forwarded, its exit status passed on).
+// The `peoplekit` command. In a checkout (src/ present) it runs the TypeScript sources through
+// tsx — one child process, signals forwarded, its exit status passed on — so a stale dist/ never
+// shadows the code; a published package or an image ships only dist/ and runs dist/bin.js.
 import { spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
-const built = new URL("../dist/bin.js", import.meta.url)
-if (existsSync(built)) {
-  await import(built.href)
+const source = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
+if (!existsSync(source)) {
+  await import(new URL("../dist/bin.js", import.meta.url).href)
 } else {
-  const source = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
   const child = spawn(
     process.execPath,
     ["--conditions=@peoplekit/source", "--import", "tsx", source, ...process.argv.slice(2)],
