@@ -267,15 +267,15 @@ const run = (arbitrary: fc.Arbitrary<Generated>, numRuns: number) =>
 describe("fuzzed requests through the in-process handler", () => {
   it("arbitrary JSON and arbitrary text as the body (3,000)", async () => {
     await run(request(fc.oneof(anyJson.map(serialise), fc.string(), fc.string16bits({ maxLength: 50 }), validBody.map((s) => s.slice(0, Math.max(1, s.length - 7))))), 3_000)
-  }, 60_000)
+  }, 180_000)
 
   it("near-valid documents with one field mutated (4,000)", async () => {
     await run(request(nearValid.map(serialise)), 4_000)
-  }, 60_000)
+  }, 180_000)
 
   it("valid documents with odd methods, headers, path ids and queries (2,000)", async () => {
     await run(request(fc.option(validBody, { nil: undefined, freq: 10 }), fc.constantFrom("PATCH", "PATCH", "PATCH", "GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD")), 2_000)
-  }, 60_000)
+  }, 180_000)
 
   it("huge, deeply nested, NUL / lone-surrogate and invalid UTF-8 bodies (1,000)", async () => {
     const deep = fc.integer({ min: 100, max: 200_000 }).chain((depth) =>
@@ -308,7 +308,7 @@ describe("fuzzed requests through the in-process handler", () => {
       { weight: 3, arbitrary: nasties },
       { weight: 3, arbitrary: invalidUtf8 }
     )), 1_000)
-  }, 120_000)
+  }, 180_000)
 
   it("sent at least 10,000 requests", () => {
     expect(sent).toBeGreaterThanOrEqual(10_000)
