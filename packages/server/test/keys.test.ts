@@ -3,7 +3,6 @@
 // revoked and expired keys and every malformed Authorization get 401 with one and the same body;
 // a read-only key gets 403 on PATCH; the Bearer scheme is case-insensitive.
 import { createHash } from "node:crypto"
-import { createServer } from "node:net"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Fixtures } from "@peoplekit/core"
@@ -11,16 +10,8 @@ import { Database, layer as PostgresAdapters } from "@peoplekit/postgres"
 import * as Testing from "@peoplekit/postgres/Testing"
 import { ConfigProvider, Context, Effect, HashMap, Layer, Logger, Redacted } from "effect"
 import { ServiceLive } from "../src/Layers.js"
-import { patchDoc, type Reply, request, uuid } from "./support.js"
+import { freePort, patchDoc, type Reply, request, uuid } from "./support.js"
 
-const freePort = Effect.async<number>((resume) => {
-  const server = createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const address = server.address()
-    const port = typeof address === "object" && address !== null ? address.port : 0
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
 
 const normalised = (reply: Reply) => {
   const body = JSON.parse(reply.text)

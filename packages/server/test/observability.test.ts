@@ -7,19 +7,11 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Testing from "@peoplekit/postgres/Testing"
 import { ConfigProvider, Effect, Exit, FiberRef, HashSet, Layer, Logger, Redacted, Scope } from "effect"
 import { createServer as createHttpServer } from "node:http"
-import { createServer } from "node:net"
 import { DEMO_PERSON, keyIdOf } from "../src/Demo.js"
 import { ServiceLive } from "../src/Layers.js"
 import { LoggingLive } from "../src/Observability.js"
+import { freePort } from "./support.js"
 
-const freePort = Effect.async<number>((resume) => {
-  const server = createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const address = server.address()
-    const port = typeof address === "object" && address !== null ? address.port : 0
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
 
 /** An OTLP/HTTP collector that keeps every JSON body POSTed to /v1/traces. */
 const collector = Effect.acquireRelease(

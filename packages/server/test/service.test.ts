@@ -3,18 +3,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Testing from "@peoplekit/postgres/Testing"
 import { ConfigProvider, Effect, Layer, Redacted } from "effect"
-import { createServer } from "node:net"
 import { DEMO_COMPANY, DEMO_PERSON, OTHER_PERSON, OTHER_WORKSPACE } from "../src/Demo.js"
 import { ServiceLive } from "../src/Layers.js"
+import { freePort } from "./support.js"
 
-const freePort = Effect.async<number>((resume) => {
-  const server = createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const address = server.address()
-    const port = typeof address === "object" && address !== null ? address.port : 0
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
 
 const KEY = "service-test-demo-key"
 

@@ -3,6 +3,7 @@
  * port, over the Postgres adapters with a pool of its own, on a fresh migrated database (the
  * machine's Postgres with TEST_DATABASE_URL, else a throwaway embedded one).
  */
+import { createServer as createNetServer } from "node:net"
 import { HttpApiBuilder, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import type * as SqlClient from "@effect/sql/SqlClient"
@@ -145,3 +146,13 @@ export const patchDoc = (
   attributes: Record<string, unknown>,
   relationships: Record<string, unknown> = {}
 ) => ({ data: { type: "people", id: person, attributes, relationships } })
+
+/** A TCP port free on 127.0.0.1 right now (for a service the test starts itself). */
+export const freePort = Effect.async<number>((resume) => {
+  const server = createNetServer()
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    server.close(() => resume(Effect.succeed(port)))
+  })
+})
