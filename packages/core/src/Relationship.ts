@@ -91,9 +91,6 @@ export const withDefaults = (kind: Kind, sent: LinkMeta): LinkMeta => {
   return meta
 }
 
-/** True when two links' meta are equal field by field. */
-export const sameMeta = (a: LinkMeta, b: LinkMeta): boolean => {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)])
-  for (const key of keys) if (a[key] !== b[key]) return false
-  return true
-}
+/** True when two links' meta are equal in every meta field of the kind. */
+export const sameMeta = (kind: Kind, a: LinkMeta, b: LinkMeta): boolean =>
+  kind.meta.every((field) => a[field.name] === b[field.name])

@@ -41,34 +41,37 @@ export const normalize = (
   kind: Kind,
   sent: ReadonlyArray<DesiredLink>
 ): Either.Either<ReadonlyArray<DesiredLink>, InvalidPatch> => {
-  const byId = new Map<RelatedId, Record<string, MetaValue>>()
-  const order: Array<RelatedId> = []
+  // The sent meta objects are reused as they are; a merged copy is made only when a repeated id
+  // adds fields, so the common case allocates nothing per link.
+  const byId = new Map<RelatedId, LinkMeta>()
   const exclusiveHolder = new Map<string, RelatedId>()
+  let repeated = false
   for (let index = 0; index < sent.length; index++) {
     const link = sent[index]!
-    let meta = byId.get(link.id)
-    if (meta === undefined) {
-      meta = {}
-      byId.set(link.id, meta)
-      order.push(link.id)
-    }
+    const seen = byId.get(link.id)
+    if (seen === undefined) byId.set(link.id, link.meta)
+    else repeated = true
+    let merged: Record<string, MetaValue> | undefined
     for (const field of kind.meta) {
       const value = link.meta[field.name]
       if (value === undefined) continue
-      const path = ["relationships", kind.name, "data", index, "meta", field.name]
-      if (meta[field.name] !== undefined && meta[field.name] !== value) {
-        return Either.left(
-          new InvalidPatch({ issue: "conflicting_meta", path, message: `Conflicting ${field.name} for ${link.id}` })
-        )
+      const path = () => ["relationships", kind.name, "data", index, "meta", field.name]
+      if (seen !== undefined) {
+        const before = seen[field.name]
+        if (before !== undefined && before !== value) {
+          return Either.left(
+            new InvalidPatch({ issue: "conflicting_meta", path: path(), message: `Conflicting ${field.name} for ${link.id}` })
+          )
+        }
+        if (before === undefined) (merged ??= { ...seen })[field.name] = value
       }
-      meta[field.name] = value
       if (field.exclusive && value === true) {
         const holder = exclusiveHolder.get(field.name)
         if (holder !== undefined && holder !== link.id) {
           return Either.left(
             new InvalidPatch({
               issue: "multiple_primaries",
-              path,
+              path: path(),
               message: `At most one ${kind.name} link may have ${field.name}: true`
             })
           )
@@ -76,8 +79,10 @@ export const normalize = (
         exclusiveHolder.set(field.name, link.id)
       }
     }
+    if (merged !== undefined) byId.set(link.id, merged)
   }
-  return Either.right(order.map((id) => ({ id, meta: byId.get(id)! })))
+  if (!repeated) return Either.right(sent)
+  return Either.right(Array.from(byId, ([id, meta]) => ({ id, meta })))
 }
 
 /**
@@ -91,24 +96,26 @@ export const reconcile = (kind: Kind, current: ReadonlyArray<Link>, desired: Rea
   const desiredById = new Map<RelatedId, DesiredLink>()
   for (const link of desired) desiredById.set(link.id, link)
 
-  const claimed = new Set<string>()
-  for (const field of kind.meta) {
-    if (field.exclusive && desired.some((link) => link.meta[field.name] === true)) claimed.add(field.name)
-  }
+  const claimed = kind.meta.filter((field) => field.exclusive && desired.some((link) => link.meta[field.name] === true))
+  const defaults = withDefaults(kind, {})
+  /** `base` with the sent fields applied; `base` itself (no copy) when nothing changes it. */
   const resolve = (base: LinkMeta, sent: LinkMeta): LinkMeta => {
-    const meta: Record<string, MetaValue> = {}
+    let meta: Record<string, MetaValue> | undefined
     for (const field of kind.meta) {
       const explicit = sent[field.name]
-      if (explicit !== undefined) meta[field.name] = explicit
-      else if (claimed.has(field.name) && base[field.name] === true) meta[field.name] = false
-      else meta[field.name] = base[field.name] ?? field.default
+      const next = explicit !== undefined
+        ? explicit
+        : claimed.includes(field) && base[field.name] === true
+        ? false
+        : base[field.name] ?? field.default
+      if (next !== base[field.name]) (meta ??= { ...base })[field.name] = next
     }
-    return meta
+    return meta ?? base
   }
 
   const attach: Array<Link> = []
   for (const link of desired) {
-    if (!currentById.has(link.id)) attach.push({ id: link.id, meta: resolve(withDefaults(kind, {}), link.meta) })
+    if (!currentById.has(link.id)) attach.push({ id: link.id, meta: resolve(defaults, link.meta) })
   }
   const detach: Array<Link> = []
   const retag: Array<Retag> = []
@@ -119,7 +126,7 @@ export const reconcile = (kind: Kind, current: ReadonlyArray<Link>, desired: Rea
       continue
     }
     const next = resolve(link.meta, wanted.meta)
-    if (!sameMeta(link.meta, next)) retag.push({ id: link.id, from: link.meta, to: next })
+    if (next !== link.meta && !sameMeta(kind, link.meta, next)) retag.push({ id: link.id, from: link.meta, to: next })
   }
   return { attach, detach, retag }
 }
