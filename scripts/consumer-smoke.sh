@@ -108,11 +108,7 @@ export const testDatabase = PostgresTesting.testLayer
 
 // mounting the people group in the host's own API
 // (the handlers answer with peoplekit's error envelopes, so the host API declares them)
-const E = Http.ErrorEnvelope
-class HostApi extends HttpApi.make("host").add(Http.PeopleApi.group).prefix("/v1")
-  .addError(E.BadRequest).addError(E.Unauthorized).addError(E.Forbidden).addError(E.NotFound)
-  .addError(E.MethodNotAllowed).addError(E.PreconditionFailed).addError(E.PayloadTooLarge)
-  .addError(E.UnsupportedMediaType).addError(E.InternalError).addError(E.ServiceUnavailable) {}
+class HostApi extends Http.ErrorEnvelope.addAll(HttpApi.make("host").add(Http.PeopleApi.group).prefix("/v1")) {}
 const catchAll = Effect.catchAll(Http.ErrorEnvelope.failWith)
 const PeopleLive = HttpApiBuilder.group(HostApi, "people", (handlers) =>
   handlers

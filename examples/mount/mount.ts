@@ -57,19 +57,9 @@ export const HostGroup = HttpApiGroup.make("host")
   .add(HttpApiEndpoint.get("whoami", "/whoami").addSuccess(Schema.Struct({ name: Schema.String })))
   .middleware(SessionAuth)
 
-export const HostApi = HttpApi.make("host")
-  .add(HostGroup)
-  .add(PeopleApi.group.prefix("/v1"))
-  .addError(ErrorEnvelope.BadRequest)
-  .addError(ErrorEnvelope.Unauthorized)
-  .addError(ErrorEnvelope.Forbidden)
-  .addError(ErrorEnvelope.NotFound)
-  .addError(ErrorEnvelope.MethodNotAllowed)
-  .addError(ErrorEnvelope.PreconditionFailed)
-  .addError(ErrorEnvelope.PayloadTooLarge)
-  .addError(ErrorEnvelope.UnsupportedMediaType)
-  .addError(ErrorEnvelope.InternalError)
-  .addError(ErrorEnvelope.ServiceUnavailable)
+export const HostApi = ErrorEnvelope.addAll(
+  HttpApi.make("host").add(HostGroup).add(PeopleApi.group.prefix("/v1"))
+)
 
 const HostGroupLive = HttpApiBuilder.group(HostApi, "host", (handlers) =>
   handlers.handle("whoami", () => Effect.map(CurrentUser, (user) => ({ name: user.name }))))

@@ -10,6 +10,7 @@ import {
   HttpApiError,
   type HttpApi,
   HttpApiBuilder,
+  type HttpApiGroup,
   type HttpApp,
   HttpApiSchema,
   HttpServerError,
@@ -81,6 +82,25 @@ export type ApiErrorOf<S extends Status> = InstanceType<(typeof classes)[S]>
 
 /** Every envelope class, for declaring an API's errors (`HttpApi.addError`). */
 export const all = Object.values(classes)
+
+/**
+ * `api` declaring every envelope as an error it may answer with — for the `/v1` API and for a
+ * host API that mounts the people group.
+ */
+export const addAll = <Id extends string, Groups extends HttpApiGroup.HttpApiGroup.Any, E, R>(
+  api: HttpApi.HttpApi<Id, Groups, E, R>
+) =>
+  api
+    .addError(BadRequest)
+    .addError(Unauthorized)
+    .addError(Forbidden)
+    .addError(NotFound)
+    .addError(MethodNotAllowed)
+    .addError(PreconditionFailed)
+    .addError(PayloadTooLarge)
+    .addError(UnsupportedMediaType)
+    .addError(InternalError)
+    .addError(ServiceUnavailable)
 
 const isApiError = (u: unknown): u is ApiError => all.some((cls) => u instanceof cls)
 
