@@ -113,4 +113,37 @@ describe("RelationshipPlan", () => {
     const next = RelationshipPlan.apply(current, RelationshipPlan.reconcile(emails, current, desired))
     expect(next.filter((l) => l.meta.is_primary === true).length).toBeLessThanOrEqual(1)
   })
+
+  // normalize leaves an index of its result for reconcile, and reconcile leaves the resulting
+  // links for apply; these pin that the shortcuts answer exactly what the plain algorithm does.
+  const sentEmails = fc.array(
+    fc.tuple(id, fc.option(fc.boolean(), { nil: undefined })).map(([i, primary]): DesiredLink => ({
+      id: i,
+      meta: primary === undefined ? {} : { is_primary: primary }
+    })),
+    { maxLength: 14 }
+  )
+  const currentEmails = fc.uniqueArray(id, { maxLength: 10 }).chain((stored) =>
+    fc.nat(10).map((primaryAt) => stored.map((i, n): Link => ({ id: i, meta: { is_primary: n === primaryAt } })))
+  )
+
+  it.prop("a normalised set reconciles as its plain copy does, and apply's shortcut equals the plain apply", [currentEmails, sentEmails], ([current, sent]) => {
+    const normalized = RelationshipPlan.normalize(emails, sent)
+    if (Either.isLeft(normalized)) return
+    const plan = RelationshipPlan.reconcile(emails, current, normalized.right)
+    expect(plan).toEqual(RelationshipPlan.reconcile(emails, current, [...normalized.right]))
+    expect(RelationshipPlan.apply(current, plan)).toEqual(RelationshipPlan.apply(current, { ...plan }))
+    // Applied to other links than it was made from, a plan still answers by the plain algorithm.
+    const other = [...current]
+    expect(RelationshipPlan.apply(other, plan)).toEqual(RelationshipPlan.apply(other, { ...plan }))
+  })
+
+  it.prop("normalize merges the meta of a repeated id into its first position", [sentEmails], ([sent]) => {
+    const normalized = RelationshipPlan.normalize(emails, sent)
+    if (Either.isLeft(normalized)) return
+    for (const link of normalized.right) {
+      const values = sent.filter((l) => l.id === link.id).map((l) => l.meta.is_primary).filter((v) => v !== undefined)
+      expect(link.meta).toEqual(values.length === 0 ? {} : { is_primary: values[0] })
+    }
+  })
 })
