@@ -5,7 +5,7 @@ import { ApiKeyRepository } from "./ApiKeyRepository.js"
 import { Unauthenticated } from "./Errors.js"
 
 /** Resolves a bearer secret to an active API key, or fails with `Unauthenticated`. */
-export const authenticate = Effect.fn("Authenticate.authenticate")(function*(secret: Redacted.Redacted<string>) {
+export const authenticate = Effect.fnUntraced(function*(secret: Redacted.Redacted<string>) {
   const repository = yield* ApiKeyRepository
   const key = yield* repository.findBySecret(secret)
   if (Option.isNone(key)) return yield* new Unauthenticated({ reason: "unknown" })

@@ -75,7 +75,7 @@ export const requestedWorkspace = (params: {
 }
 
 /** The principal of the request: the current key acting in the requested (or default) workspace. */
-export const principal = Effect.fn("Authentication.principal")(function*(
+export const principal = Effect.fnUntraced(function*(
   workspace: Option.Option<Ids.WorkspaceId>
 ) {
   const key = yield* CurrentKey

@@ -333,7 +333,7 @@ export const toPatch = (
   })
 
 /** Decodes a PATCH body (text) for the person at `personId`. */
-export const decodePatch = Effect.fn("Document.decodePatch")(function*(body: string, personId: Ids.PersonId) {
+export const decodePatch = Effect.fnUntraced(function*(body: string, personId: Ids.PersonId) {
   const json = yield* parseJson(body)
   return yield* toPatch(json, personId)
 })

@@ -266,11 +266,14 @@ export const parseTraceparent = (
   return Option.some({ traceId, spanId, sampled: (parseInt(flags, 16) & 1) === 1 })
 }
 
-const randomHex = (bytes: number): string =>
-  Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("")
+// Random UUIDs come from a pooled buffer of entropy, far cheaper per call than asking for bytes.
+const randomHex32 = (): string => crypto.randomUUID().replace(/-/g, "")
 
-/** A new 32-hex trace id. */
-export const newTraceId = (): string => randomHex(16)
+/** A new 32-hex trace id (122 random bits). */
+export const newTraceId = (): string => randomHex32()
+
+/** A new 16-hex span id (62 random bits: the UUID's tail after its variant). */
+const newSpanId = (): string => randomHex32().slice(16)
 
 /** The trace id of the current request: the one the request span was given. */
 export const currentTraceId: Effect.Effect<string> = Effect.currentSpan.pipe(
@@ -444,7 +447,7 @@ export const middleware = (api: HttpApi.HttpApi.Any, extra: ReadonlyArray<ExtraR
       const traceId = Option.match(incoming, { onNone: newTraceId, onSome: (t) => t.traceId })
       const parent = Tracer.externalSpan({
         traceId,
-        spanId: Option.match(incoming, { onNone: () => randomHex(8), onSome: (t) => t.spanId }),
+        spanId: Option.match(incoming, { onNone: newSpanId, onSome: (t) => t.spanId }),
         sampled: Option.match(incoming, { onNone: () => true, onSome: (t) => t.sampled })
       })
       if (request.url.length > MAX_URI_LENGTH) {

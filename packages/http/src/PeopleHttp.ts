@@ -56,7 +56,7 @@ interface Input {
 }
 
 /** GET: all kinds included unless `?include=` says otherwise. */
-export const getPerson = Effect.fn("PeopleHttp.getPerson")(function*({ path, request, urlParams }: Input) {
+export const getPerson = Effect.fnUntraced(function*({ path, request, urlParams }: Input) {
   const query = yield* Render.parseQuery(queryOf(request), Relationship.kindNames)
   const workspace = yield* Authentication.requestedWorkspace(urlParams)
   const principal = yield* Authentication.principal(workspace)
@@ -65,7 +65,7 @@ export const getPerson = Effect.fn("PeopleHttp.getPerson")(function*({ path, req
 })
 
 /** PATCH: the body is decoded before the workspace is resolved, so a 400 answers before a 403. */
-export const patchPerson = Effect.fn("PeopleHttp.patchPerson")(function*({ path, request, urlParams }: Input) {
+export const patchPerson = Effect.fnUntraced(function*({ path, request, urlParams }: Input) {
   const query = yield* Render.parseQuery(queryOf(request), [])
   const body = yield* RequestBody
   const text = yield* Option.match(body.text, {
@@ -98,7 +98,7 @@ interface ChangesInput {
 }
 
 /** GET …/changes: one page of the person's change records, newest first. */
-export const listChanges = Effect.fn("PeopleHttp.listChanges")(function*({ path, request, urlParams }: ChangesInput) {
+export const listChanges = Effect.fnUntraced(function*({ path, request, urlParams }: ChangesInput) {
   const page = yield* Changes.parsePageQuery(urlParams)
   const workspace = yield* Authentication.requestedWorkspace(urlParams)
   const principal = yield* Authentication.principal(workspace)

@@ -6,7 +6,7 @@
  * `HttpApiBuilder.serve(RequestLog.middleware(Api, Operations.routes))`.
  */
 import { type HttpApi, HttpMiddleware, HttpServerRequest } from "@effect/platform"
-import { Context, Effect, Exit, Option } from "effect"
+import { Context, Effect, Exit, FiberRef, LogLevel, Option } from "effect"
 
 /** What the app learns about a request that the log line needs (filled in while it runs). */
 export interface Facts {
@@ -46,6 +46,8 @@ export const middleware = (api: HttpApi.HttpApi.Any, extra: ReadonlyArray<{ read
   const routeOf = routeMatcher(api, extra)
   return HttpMiddleware.make((app) =>
     Effect.gen(function*() {
+      // Below the minimum level the line would be dropped anyway: skip its bookkeeping.
+      if (LogLevel.lessThan(LogLevel.Info, yield* FiberRef.get(FiberRef.currentMinimumLogLevel))) return yield* app
       const request = yield* HttpServerRequest.HttpServerRequest
       const facts: Facts = { keyId: undefined }
       const started = performance.now()

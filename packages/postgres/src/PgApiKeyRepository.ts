@@ -68,7 +68,7 @@ const findByDigest = (sql: SqlClient.SqlClient, digest: Buffer) =>
 export const make = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
 
-  const findBySecret = Effect.fn("PgApiKeyRepository.findBySecret")(function*(secret: Redacted.Redacted<string>) {
+  const findBySecret = Effect.fnUntraced(function*(secret: Redacted.Redacted<string>) {
     return yield* findByDigest(sql, hashSecret(Redacted.value(secret)))
   }, Unavailable.orDie)
 
@@ -102,7 +102,7 @@ export const makeCached = (options: CacheOptions) =>
       lookup: (digest: string) => findByDigest(sql, Buffer.from(digest, "hex")),
       timeToLive: (exit) => Exit.isSuccess(exit) && Option.isSome(exit.value) ? timeToLive : Duration.zero
     })
-    const findBySecret = Effect.fn("PgApiKeyRepository.findBySecret")(function*(secret: Redacted.Redacted<string>) {
+    const findBySecret = Effect.fnUntraced(function*(secret: Redacted.Redacted<string>) {
       const digest = hashSecret(Redacted.value(secret)).toString("hex")
       // A miss or a failure is dropped at once (a zero time-to-live still serves it within the
       // same clock tick).

@@ -3,7 +3,7 @@
  * data, then the HTTP server. Everything slow is built before the server listens, so an early
  * client gets "connection refused" instead of a request that hangs.
  */
-import { HttpApiBuilder } from "@effect/platform"
+import { HttpApiBuilder, HttpMiddleware } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import * as Http from "@peoplekit/http"
 import { Database, Embedded, layerWith as postgresAdapters } from "@peoplekit/postgres"
@@ -63,12 +63,20 @@ const Banner = Layer.effectDiscard(
   })
 )
 
+/**
+ * The platform's own request span is turned off: the API's middleware (`ErrorEnvelope`) makes
+ * the request span, joining `traceparent` and naming the trace id every response carries; a
+ * second server span per request would only double the cost and the traces.
+ */
+const PlatformRequestSpanOff = Layer.locallyScoped(HttpMiddleware.currentTracerDisabledWhen, () => true)
+
 /** The HTTP server on HOST:PORT: one log line per request, `/readyz` asking the database. */
 export const HttpServerLive = Layer.unwrapEffect(
   Effect.map(AppConfig, (config) =>
     HttpApiBuilder.serve(Http.RequestLog.middleware(Http.Api, Http.Operations.routes)).pipe(
       Layer.provide(Http.layer.pipe(Layer.provide(ReadinessLive))),
-      HttpServerLayer(config.host, config.port)
+      HttpServerLayer(config.host, config.port),
+      Layer.provide(PlatformRequestSpanOff)
     ))
 )
 
