@@ -467,7 +467,8 @@ export const middleware = (api: HttpApi.HttpApi.Any, extra: ReadonlyArray<ExtraR
             ? Effect.succeed(toResponse(found))
             : Effect.map(envelope(found), (error) => toResponse(error, found.headers))
         }),
-        Effect.withSpan(`http ${request.method}`, { parent, kind: "server" })
+        // No stack trace per request: the span's name and route say where it comes from.
+        Effect.withSpan(`http ${request.method}`, { parent, kind: "server", captureStackTrace: false })
       )
       return HttpServerResponse.setHeader(response, "x-trace-id", traceId)
     })

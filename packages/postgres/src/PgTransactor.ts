@@ -91,7 +91,7 @@ export const make = (policy: RetryPolicy = defaultPolicy) =>
           // Nested: a savepoint. Retrying inside a failed transaction is useless; the outermost
           // unit of work sees the same cause and retries as a whole.
           ? sql.withTransaction(self).pipe(Effect.catchAllCause((cause) => Effect.failCause(dieOnSqlError(cause))))
-          : attempt(0)).pipe(Effect.withSpan("PgTransactor.withTransaction"))
+          : attempt(0)).pipe(Effect.withSpan("PgTransactor.withTransaction", { captureStackTrace: false }))
     }
 
     return Transactor.of({ withTransaction })

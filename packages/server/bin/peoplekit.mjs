@@ -12,7 +12,8 @@ if (!existsSync(source)) {
 } else {
   const child = spawn(
     process.execPath,
-    ["--conditions=@peoplekit/source", "--import", "tsx", source, ...process.argv.slice(2)],
+    // The service's heap settings (src/NodeFlags.ts); flags this process was given come later and win.
+    ["--max-semi-space-size=8", "--heap-growing-percent=60", ...process.execArgv, "--conditions=@peoplekit/source", "--import", "tsx", source, ...process.argv.slice(2)],
     { stdio: "inherit" }
   )
   for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal))
