@@ -120,3 +120,20 @@ export const load = async (url: string, sizes: Sizes = defaultSizes): Promise<Lo
   }
   return { secret, millis: performance.now() - started }
 }
+
+/**
+ * Brings the database to the same state before every measured run: dead rows of the previous
+ * run vacuumed and dirty pages written, so that no run pays for the one before it (the product's
+ * runs used to follow the baseline's and inherit its autovacuum and checkpoint work).
+ * `CHECKPOINT` needs a superuser or `pg_checkpoint`; without either it is skipped.
+ */
+export const settle = async (url: string): Promise<void> => {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    await client.query("VACUUM (ANALYZE)")
+    await client.query("CHECKPOINT").catch(() => undefined)
+  } finally {
+    await client.end()
+  }
+}

@@ -10,6 +10,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import autocannon from "autocannon"
+import { heapFlags } from "../src/NodeFlags.js"
 import * as Dataset from "./Dataset.js"
 import { timePlan } from "./Plan.js"
 import { countRoundTrips } from "./RoundTrips.js"
@@ -135,7 +136,7 @@ const bundle = async (script: string, name: string): Promise<string> => {
 }
 
 /** Starts `script` as its own process and waits until it answers HTTP on its port. */
-const startServer = async (
+export const startServer = async (
   name: string,
   script: string,
   env: Record<string, string>,
@@ -144,7 +145,8 @@ const startServer = async (
 ): Promise<Server> => {
   const port = await freePort()
   // BENCH_SERVER_NODE_FLAGS, e.g. `--cpu-prof --cpu-prof-dir=.tmp/prof`, to look inside.
-  const flags = (process.env.BENCH_SERVER_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== "")
+  // Both run with the service's heap settings, as the service is started (src/NodeFlags.ts).
+  const flags = [...heapFlags, ...(process.env.BENCH_SERVER_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== "")]
   const args = runtime === "bundle"
     ? [...flags, await bundle(script, name)]
     // Workspace packages resolve to their TypeScript sources under this condition (as `npm start`).
@@ -217,7 +219,7 @@ interface Request {
  * generation of companies (see `Dataset.companiesOf`), shared by the product and the baseline,
  * so every request really detaches three links and attaches three others.
  */
-const generators = (sizes: Dataset.Sizes) => {
+export const generators = (sizes: Dataset.Sizes) => {
   let linkSeq = 0
   let attributeSeq = 0
   let noopSeq = 0
@@ -263,7 +265,7 @@ const generators = (sizes: Dataset.Sizes) => {
   } satisfies Record<Scenario, () => Request>
 }
 
-const drive = async (server: Server, secret: string, next: () => Request, connections: number, duration: number): Promise<Stats> => {
+export const drive = async (server: Server, secret: string, next: () => Request, connections: number, duration: number): Promise<Stats> => {
   const base = server.base
   const cpuBefore = cpuMillis(server.child.pid)
   const result = await autocannon({
@@ -385,8 +387,10 @@ export const run = async (options: Options) => {
     }
     for (let r = 1; r <= options.rounds; r++) {
       log(`Round ${r}/${options.rounds}: ${options.duration} s per scenario, ${options.connections} connections`)
+      await Dataset.settle(options.url)
       runs.baseline.push(await drive(baseline, secret, next.b_links, options.connections, options.duration))
       for (const scenario of ["b_links", "a_attributes", "c_noop", "d_get"] as const) {
+        await Dataset.settle(options.url)
         runs[scenario].push(await drive(product, secret, next[scenario], options.connections, options.duration))
       }
       log(`  baseline ${Math.round(runs.baseline.at(-1)!.rps)} rps, server (b) ${Math.round(runs.b_links.at(-1)!.rps)} rps`)
