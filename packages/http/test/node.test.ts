@@ -52,9 +52,34 @@ describe("over real HTTP", () => {
       expect(chunked.status).toBe(413)
       expect(chunked.json.code).toBe("PAYLOAD_TOO_LARGE")
 
+      // A declared length is read in one go, an undeclared one streamed: both answer alike.
+      const chunkedSend = (bytes: Uint8Array) =>
+        Effect.promise(() =>
+          fetch(url, {
+            method: "PATCH",
+            headers: { authorization: `Bearer ${keys.write}`, "content-type": "application/json" },
+            body: new Blob([bytes]).stream(),
+            duplex: "half"
+          } as RequestInit).then(toReply)
+        )
+      const notUtf8 = new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])
+      const declaredBad = yield* Effect.promise(() =>
+        fetch(url, {
+          method: "PATCH",
+          headers: { authorization: `Bearer ${keys.write}`, "content-type": "application/json" },
+          body: notUtf8
+        }).then(toReply)
+      )
+      const streamedBad = yield* chunkedSend(notUtf8)
+      expect([declaredBad.status, declaredBad.json.code]).toEqual([400, "INVALID_JSON"])
+      expect([streamedBad.status, streamedBad.json.code]).toEqual([400, "INVALID_JSON"])
+      const streamedGood = yield* chunkedSend(new TextEncoder().encode(JSON.stringify(examplePatch)))
+      expect(streamedGood.status).toBe(200)
+
       const ok = yield* send(JSON.stringify(examplePatch))
       expect(ok.status).toBe(200)
       expect(ok.json.data.attributes.job_title).toBe("Founder and CEO")
+      // The streamed PATCH above already made the change: this one repeats it (nothing new).
       expect(ok.headers.get("etag")).toBe(`"2"`)
     }).pipe(Effect.provide(ServerLive)))
 })
