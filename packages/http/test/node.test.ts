@@ -53,7 +53,7 @@ describe("over real HTTP", () => {
       expect(chunked.json.code).toBe("PAYLOAD_TOO_LARGE")
 
       // A declared length is read in one go, an undeclared one streamed: both answer alike.
-      const chunkedSend = (bytes: Uint8Array) =>
+      const chunkedSend = (bytes: Uint8Array<ArrayBuffer>) =>
         Effect.promise(() =>
           fetch(url, {
             method: "PATCH",
