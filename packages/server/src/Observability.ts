@@ -5,9 +5,6 @@
  * are exported over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set; the request span joins
  * an incoming W3C `traceparent`.
  */
-import { NodeSdk } from "@effect/opentelemetry"
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
-import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { Effect, FiberRef, HashSet, Layer, Logger, Option } from "effect"
 import { AppConfig } from "./Config.js"
 
@@ -32,18 +29,28 @@ export const LoggingLive = Layer.unwrapEffect(
 /** `<endpoint>/v1/traces`, as the OTLP exporter specification builds it from the base endpoint. */
 export const tracesUrl = (endpoint: string): string => `${endpoint.replace(/\/+$/, "")}/v1/traces`
 
-/** OTLP trace export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing otherwise. */
+/**
+ * OTLP trace export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing otherwise. The OpenTelemetry
+ * SDK is loaded only then: a service that does not export traces does not carry it in memory.
+ */
 export const TracingLive = Layer.unwrapEffect(
-  Effect.map(AppConfig, (config) =>
+  Effect.flatMap(AppConfig, (config) =>
     Option.match(config.otlpEndpoint, {
-      onNone: () => Layer.empty,
+      onNone: () => Effect.succeed(Layer.empty),
       onSome: (endpoint) =>
-        NodeSdk.layer(() => ({
-          resource: { serviceName: config.serviceName },
-          spanProcessor: new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(endpoint) }), {
-            scheduledDelayMillis: 1000
-          }),
-          shutdownTimeout: "5 seconds"
-        }))
+        Effect.promise(async () => {
+          const [{ NodeSdk }, { OTLPTraceExporter }, { BatchSpanProcessor }] = await Promise.all([
+            import("@effect/opentelemetry"),
+            import("@opentelemetry/exporter-trace-otlp-http"),
+            import("@opentelemetry/sdk-trace-base")
+          ])
+          return NodeSdk.layer(() => ({
+            resource: { serviceName: config.serviceName },
+            spanProcessor: new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(endpoint) }), {
+              scheduledDelayMillis: 1000
+            }),
+            shutdownTimeout: "5 seconds"
+          }))
+        })
     }))
 )
