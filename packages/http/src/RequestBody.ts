@@ -1,8 +1,10 @@
 /**
  * The request body of a PATCH, read once after authentication and before anything is decoded:
  * a JSON media type (else 415) and at most 1 MiB (else 413), as SPEC §4's precedence wants
- * (401 → 413/415 → 400). It counts bytes while streaming, so an oversize body is never buffered
- * whole, and works the same under Node and in-process (`toWebHandler` has no limit of its own).
+ * (401 → 413/415 → 400). An oversize body is never buffered whole: a declared length over the
+ * limit is refused before reading, a body the host holds to its declared length is read in one
+ * go, and any other is streamed while its bytes are counted — under Node and in-process alike
+ * (`toWebHandler` has no limit of its own).
  */
 import { HttpApiMiddleware, HttpMethod, HttpServerRequest } from "@effect/platform"
 import { Context, Effect, Layer, Option, Schema, Stream } from "effect"
@@ -109,6 +111,19 @@ const readStreamed = (request: HttpServerRequest.HttpServerRequest) =>
     return decodeUtf8(concat(chunks, size))
   })
 
+/** `Content-Length` when it is a plain decimal number (anything else: as if undeclared). */
+const declaredLength = (header: string | undefined): number | undefined =>
+  header !== undefined && /^\s*\d{1,16}\s*$/.test(header) ? Number(header) : undefined
+
+/**
+ * Whether the host holds the body to its `Content-Length`: Node's HTTP parser does (a longer
+ * body is the next request, a shorter one a timeout). A web `Request` made in process (for
+ * example through `HttpApiBuilder.toWebHandler`) is not held to its header, so its body is
+ * always streamed, and the 1 MiB limit holds whatever the header claims.
+ */
+const lengthIsEnforced = (request: HttpServerRequest.HttpServerRequest): boolean =>
+  !(typeof Request === "function" && request.source instanceof Request)
+
 /**
  * A body whose `Content-Length` is declared (and within the limit, checked before): read in one
  * go, which costs a fraction of the stream above (about 0.5 ms less CPU per request on the
@@ -140,10 +155,9 @@ export const layer: Layer.Layer<BodyLimits> = Layer.succeed(
         message: "Send the body as application/json or application/vnd.api+json"
       })
     }
-    const header = request.headers["content-length"]
-    const declared = header === undefined || header.trim() === "" ? Number.NaN : Number(header)
-    if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) return yield* tooLarge()
-    const text = yield* (Number.isFinite(declared) ? readDeclared(request) : readStreamed(request))
+    const declared = declaredLength(request.headers["content-length"])
+    if (declared !== undefined && declared > MAX_BODY_BYTES) return yield* tooLarge()
+    const text = yield* (declared !== undefined && lengthIsEnforced(request) ? readDeclared(request) : readStreamed(request))
     return RequestBody.of({ text, mediaType: mediaType.value })
   })
 )

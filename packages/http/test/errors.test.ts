@@ -13,6 +13,7 @@ import {
   makeAppOver,
   portsWith,
   REMY,
+  toReply,
   W3
 } from "./support.js"
 
@@ -198,6 +199,34 @@ describe("framework failures", () => {
       expect(check.ok).toBe(true)
       const declared = yield* app.fetch(path, { method: "PATCH", body: "{}", headers: { "content-length": String(2 * 1024 * 1024) } })
       expect(declared.status).toBe(413)
+    }))
+
+  it.scoped("in process, a Content-Length that understates the body does not get it buffered whole", () =>
+    Effect.gen(function*() {
+      const app = yield* makeApp
+      for (const length of ["10", "0", "-1", "1e3"]) {
+        // 64 MiB offered lazily; the 413 must come after the drain limit (16 MiB), not the end.
+        let pulled = 0
+        const chunk = new Uint8Array(256 * 1024).fill(32)
+        const body = new ReadableStream({
+          pull: (controller) => {
+            if (pulled >= 64 * 1024 * 1024) return controller.close()
+            pulled += chunk.length
+            controller.enqueue(chunk)
+          }
+        })
+        const response = yield* Effect.promise(() =>
+          app.handler(new Request(`http://localhost${path}`, {
+            method: "PATCH",
+            headers: { authorization: `Bearer ${keys.write}`, "content-type": "application/json", "content-length": length },
+            body,
+            duplex: "half"
+          } as RequestInit))
+        )
+        const reply = yield* Effect.promise(() => toReply(response))
+        expect(expectEnvelope(reply, 413, "PAYLOAD_TOO_LARGE").ok, length).toBe(true)
+        expect(pulled, length).toBeLessThanOrEqual(18 * 1024 * 1024)
+      }
     }))
 
   it.scoped("415 UNSUPPORTED_MEDIA_TYPE for bodies that are not JSON", () =>
