@@ -7,12 +7,12 @@ import { HttpApiBuilder, HttpMiddleware } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import * as Http from "@peoplekit/http"
 import { Database, Embedded, layerWith as postgresAdapters } from "@peoplekit/postgres"
-import { Console, Effect, Layer, Option, Redacted } from "effect"
+import { Console, Effect, Layer, Option, Redacted, Runtime } from "effect"
 import { AppConfig, wantsDemo } from "./Config.js"
 import { exampleCurl, loadDemo, newDemoSecret } from "./Demo.js"
 import { ReadinessLive } from "./Health.js"
 import { LoggingLive, TracingLive } from "./Observability.js"
-import { makeServer } from "./NodeServer.js"
+import { makeServer, type RawErrorLog } from "./NodeServer.js"
 
 /** A `SqlClient` on `DATABASE_URL`, or on the embedded Postgres when it is not set. */
 export const DatabaseLive = Layer.unwrapScoped(
@@ -80,8 +80,18 @@ export const HttpServerLive = Layer.unwrapEffect(
     ))
 )
 
+/**
+ * Node's server, whose own envelopes (408/414/431/400 before routing, 503 while shutting down)
+ * are logged through the service's logger, like every other envelope's `log_id` line.
+ */
 const HttpServerLayer = (host: string, port: number) =>
-  Layer.provide(NodeHttpServer.layer(() => makeServer(), { host, port }))
+  Layer.provide(Layer.unwrapEffect(Effect.map(Effect.runtime<never>(), (runtime) => {
+    const log = (line: RawErrorLog) => {
+      const write = line.status >= 500 ? Effect.logError : Effect.logWarning
+      Runtime.runFork(runtime)(write(`${line.status} ${line.code}: ${line.message}`).pipe(Effect.annotateLogs({ ...line })))
+    }
+    return NodeHttpServer.layer(() => makeServer({ log }), { host, port })
+  })))
 
 /** The whole service: database first, then the server, then the banner; JSON logs, OTLP traces. */
 export const ServiceLive = Banner.pipe(

@@ -1,7 +1,9 @@
 /**
  * The Node HTTP server with the limits Node enforces before Effect sees a request, answered in
  * the error envelope too (SPEC §4): 408 for a request that takes too long to arrive, 414 for an
- * over-long request line, 431 for oversized headers. Node would otherwise answer them bare.
+ * over-long request line, 431 for oversized headers, 400 for HTTP that Node's parser refuses
+ * (conflicting or malformed `Content-Length`, bad chunking, …). Node would otherwise answer
+ * them bare. Each such answer is logged once, under the envelope's `log_id`.
  */
 import { ErrorEnvelope } from "@peoplekit/http"
 import { createServer, STATUS_CODES } from "node:http"
@@ -27,19 +29,46 @@ const problemFor = (error: Error & { code?: string; rawPacket?: Buffer }): Error
         : { status: 431, code: "HEADERS_TOO_LARGE", message: `The request headers are larger than ${MAX_HEADER_BYTES} bytes` }
     }
     default:
-      return undefined
+      // The parser's refusals (HPE_*): the bytes are not a request we can route.
+      return error.code?.startsWith("HPE_")
+        ? { status: 400, code: "BAD_REQUEST", message: "The request is not well-formed HTTP/1.1" }
+        : undefined
   }
 }
 
-const writeRaw = (socket: Duplex, problem: ErrorEnvelope.Problem<number>) => {
+/** What is logged for an envelope the Node server answers itself (the `log_id` line of SPEC §4). */
+export interface RawErrorLog {
+  readonly status: number
+  readonly code: string
+  readonly message: string
+  readonly log_id: string
+  readonly trace_id: string
+  /** Node's error code (`HPE_…`, `ERR_HTTP_…`), when Node reported one. */
+  readonly reason?: string
+}
+
+const logged = (problem: ErrorEnvelope.Problem<number>, log: Options["log"], reason?: string) => {
   const raw = ErrorEnvelope.toRaw(problem)
+  log?.({
+    status: raw.status,
+    code: problem.code,
+    message: problem.message,
+    log_id: raw.logId,
+    trace_id: raw.headers["x-trace-id"],
+    ...(reason === undefined ? {} : { reason })
+  })
+  return raw
+}
+
+const writeRaw = (socket: Duplex, problem: ErrorEnvelope.Problem<number>, log: Options["log"], reason?: string) => {
+  const raw = logged(problem, log, reason)
   const headers = Object.entries({ ...raw.headers, "content-length": String(Buffer.byteLength(raw.body)), connection: "close" })
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join("")
   socket.end(`HTTP/1.1 ${raw.status} ${STATUS_CODES[raw.status] ?? "Error"}\r\n${headers}\r\n${raw.body}`)
 }
 
-export interface Timeouts {
+export interface Options {
   /** Whole request (headers and body) must arrive within this (default 30 s). */
   readonly requestTimeoutMs?: number
   /** Headers must arrive within this (default 10 s). */
@@ -51,13 +80,16 @@ export interface Timeouts {
    * (default 10 s). Idle keep-alive connections are closed at once.
    */
   readonly shutdownGraceMs?: number
+  /** Called once for every envelope the server answers itself (none is logged without it). */
+  readonly log?: (line: RawErrorLog) => void
 }
+
 
 /** Default bound of the drain on shutdown. */
 export const SHUTDOWN_GRACE_MS = 10_000
 
 /** A `node:http` server whose pre-routing failures are answered in the envelope. */
-export const makeServer = (timeouts: Timeouts = {}) => {
+export const makeServer = (timeouts: Options = {}) => {
   const server = createServer({
     maxHeaderSize: MAX_HEADER_BYTES,
     requestTimeout: timeouts.requestTimeoutMs ?? 30_000,
@@ -67,12 +99,12 @@ export const makeServer = (timeouts: Timeouts = {}) => {
   server.on("clientError", (error: Error & { code?: string }, socket: Duplex) => {
     const problem = socket.writable ? problemFor(error) : undefined
     if (problem === undefined) {
-      // Malformed HTTP or a reset connection: nothing sensible to answer.
+      // A reset connection, or a failure Node names no code for: nothing sensible to answer.
       if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n")
       else socket.destroy()
       return
     }
-    writeRaw(socket, problem)
+    writeRaw(socket, problem, timeouts.log, error.code)
   })
   // The platform's finalizer calls `close()`, which stops accepting and waits for every
   // connection to end: in-flight requests finish, but a stalled one would hold the process.
@@ -82,7 +114,7 @@ export const makeServer = (timeouts: Timeouts = {}) => {
   let closing = false
   server.on("request", (_request, response) => {
     if (server.listenerCount("request") === 1) {
-      const raw = ErrorEnvelope.toRaw({ status: 503, code: "SERVICE_UNAVAILABLE", message: "The server is shutting down; retry" })
+      const raw = logged({ status: 503, code: "SERVICE_UNAVAILABLE", message: "The server is shutting down; retry" }, timeouts.log)
       response.writeHead(raw.status, { ...raw.headers, connection: "close" }).end(raw.body)
       return
     }

@@ -7,6 +7,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Testing from "@peoplekit/postgres/Testing"
 import { ConfigProvider, Effect, Exit, FiberRef, HashSet, Layer, Logger, Redacted, Scope } from "effect"
 import { createServer as createHttpServer } from "node:http"
+import { connect } from "node:net"
 import { DEMO_PERSON, keyIdOf } from "../src/Demo.js"
 import { ServiceLive } from "../src/Layers.js"
 import { LoggingLive } from "../src/Observability.js"
@@ -57,6 +58,7 @@ describe("logs and traces", () => {
       const originalLog = console.log
       console.log = capture.log
       let unauthorized: any
+      let refused: any
       try {
         yield* Layer.buildWithScope(ServiceLive, scope).pipe(Effect.withConfigProvider(config))
         const base = `http://127.0.0.1:${port}`
@@ -76,6 +78,19 @@ describe("logs and traces", () => {
         expect(health).toEqual([200, { status: "ok" }])
         const ready = yield* Effect.promise(() => fetch(`${base}/readyz`).then(async (r) => [r.status, await r.json()] as const))
         expect(ready).toEqual([200, { status: "ready", checks: { database: "ok", migrations: "ok" } }])
+        // Framing Node refuses is answered before routing; its envelope is logged too.
+        const raw = yield* Effect.promise(() =>
+          new Promise<string>((resolve, reject) => {
+            const socket = connect(port, "127.0.0.1")
+            let answer = ""
+            socket.on("data", (chunk) => (answer += chunk.toString("utf8")))
+            socket.on("end", () => resolve(answer))
+            socket.on("error", reject)
+            socket.write(`PATCH /v1/people/${DEMO_PERSON} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}`)
+          })
+        )
+        refused = JSON.parse(raw.split("\r\n\r\n")[1]!)
+        expect(refused.code).toBe("BAD_REQUEST")
       } finally {
         yield* Scope.close(scope, Exit.void)
         console.log = originalLog
@@ -92,6 +107,10 @@ describe("logs and traces", () => {
         { method: "GET", route: "/readyz", status: 200, duration_ms: expect.any(Number), trace_id: expect.any(String), key_id: null }
       ])
       expect(parsed.find((l) => l.annotations?.log_id === unauthorized.meta.log_id)?.annotations).toMatchObject({ status: 401, code: "UNAUTHORIZED" })
+      expect(parsed.find((l) => l.annotations?.log_id === refused.meta.log_id)).toMatchObject({
+        logLevel: "WARN",
+        annotations: { status: 400, code: "BAD_REQUEST", reason: "HPE_UNEXPECTED_CONTENT_LENGTH", trace_id: refused.meta.trace_id }
+      })
       expect(lines.join("\n")).not.toContain(KEY)
       expect(lines.join("\n")).not.toContain("Chief Observer")
 
@@ -100,6 +119,9 @@ describe("logs and traces", () => {
       const traced = spans.filter((s: any) => s.traceId === "4bf92f3577b34da6a3ce929d0e0e4736").map((s: any) => s.name)
       expect(traced).toEqual(expect.arrayContaining(["http PATCH", "UpdatePerson.updatePerson", "PgPersonRepository.load", "PgPersonRepository.save", "sql.execute"]))
       expect(traced.filter((n: string) => n === "sql.execute").length).toBeGreaterThanOrEqual(2)
+      // One server span per request: the platform's own `http.server …` span is off.
+      expect(traced.filter((n: string) => n === "http PATCH")).toHaveLength(1)
+      expect(spans.filter((s: any) => s.name.startsWith("http.server"))).toEqual([])
       const service = otlp.bodies[0].resourceSpans[0].resource.attributes.find((a: any) => a.key === "service.name")
       expect(service.value.stringValue).toBe("peoplekit-test")
     }).pipe(Effect.scoped), { timeout: 60_000 })
