@@ -1,22 +1,11 @@
 // Limits Node enforces before routing still answer in the error envelope (SPEC §4).
 import { describe, expect, it } from "@effect/vitest"
 import type { Server } from "node:http"
-import { connect } from "node:net"
 import { makeServer, MAX_HEADER_BYTES, type RawErrorLog } from "../src/NodeServer.js"
+import { exchange } from "./support.js"
 
 const listen = (server: Server) =>
   new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)))
-
-/** Sends raw bytes (optionally leaving the request unfinished) and returns everything answered. */
-const exchange = (port: number, request: string) =>
-  new Promise<string>((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1")
-    let answer = ""
-    socket.on("data", (chunk) => (answer += chunk.toString("utf8")))
-    socket.on("end", () => resolve(answer))
-    socket.on("error", reject)
-    socket.write(request)
-  })
 
 const parse = (answer: string) => {
   const [head, body] = answer.split("\r\n\r\n")

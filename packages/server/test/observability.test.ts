@@ -7,11 +7,10 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Testing from "@peoplekit/postgres/Testing"
 import { ConfigProvider, Effect, Exit, FiberRef, HashSet, Layer, Logger, Redacted, Scope } from "effect"
 import { createServer as createHttpServer } from "node:http"
-import { connect } from "node:net"
 import { DEMO_PERSON, keyIdOf } from "../src/Demo.js"
 import { ServiceLive } from "../src/Layers.js"
 import { LoggingLive } from "../src/Observability.js"
-import { freePort } from "./support.js"
+import { exchange, freePort } from "./support.js"
 
 
 /** An OTLP/HTTP collector that keeps every JSON body POSTed to /v1/traces. */
@@ -80,14 +79,7 @@ describe("logs and traces", () => {
         expect(ready).toEqual([200, { status: "ready", checks: { database: "ok", migrations: "ok" } }])
         // Framing Node refuses is answered before routing; its envelope is logged too.
         const raw = yield* Effect.promise(() =>
-          new Promise<string>((resolve, reject) => {
-            const socket = connect(port, "127.0.0.1")
-            let answer = ""
-            socket.on("data", (chunk) => (answer += chunk.toString("utf8")))
-            socket.on("end", () => resolve(answer))
-            socket.on("error", reject)
-            socket.write(`PATCH /v1/people/${DEMO_PERSON} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}`)
-          })
+          exchange(port, `PATCH /v1/people/${DEMO_PERSON} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}`)
         )
         refused = JSON.parse(raw.split("\r\n\r\n")[1]!)
         expect(refused.code).toBe("BAD_REQUEST")

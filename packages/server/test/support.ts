@@ -3,7 +3,7 @@
  * port, over the Postgres adapters with a pool of its own, on a fresh migrated database (the
  * machine's Postgres with TEST_DATABASE_URL, else a throwaway embedded one).
  */
-import { createServer as createNetServer } from "node:net"
+import { connect, createServer as createNetServer } from "node:net"
 import { HttpApiBuilder, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import type * as SqlClient from "@effect/sql/SqlClient"
@@ -156,3 +156,14 @@ export const freePort = Effect.async<number>((resume) => {
     server.close(() => resume(Effect.succeed(port)))
   })
 })
+
+/** Sends raw bytes to 127.0.0.1:port (possibly not a finished request) and returns all that was answered. */
+export const exchange = (port: number, request: string) =>
+  new Promise<string>((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1")
+    let answer = ""
+    socket.on("data", (chunk) => (answer += chunk.toString("utf8")))
+    socket.on("end", () => resolve(answer))
+    socket.on("error", reject)
+    socket.write(request)
+  })
