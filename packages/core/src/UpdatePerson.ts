@@ -187,6 +187,9 @@ export const updatePerson = Effect.fn("UpdatePerson.updatePerson")(function*(inp
       return { person: saved, links: next as LinkSets, changed: true }
     })
   )
-  const included: ReadonlyArray<RelatedResource> = yield* includedOf(state.person, state.links, input.include)
+  // Most PATCHes include nothing: no call (and no span) for that.
+  const included: ReadonlyArray<RelatedResource> = input.include === undefined || input.include.length === 0
+    ? []
+    : yield* includedOf(state.person, state.links, input.include)
   return { ...state, included } satisfies UpdatePersonResult
 })
