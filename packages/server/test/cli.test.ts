@@ -8,6 +8,7 @@ import { ApiKeyRepository } from "@peoplekit/core"
 import { Database, PgApiKeyRepository } from "@peoplekit/postgres"
 import * as Testing from "@peoplekit/postgres/Testing"
 import { ConfigProvider, Effect, Option, Redacted } from "effect"
+import { spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -108,4 +109,16 @@ describe("peoplekit CLI", () => {
       expect(json.find((k) => k.id === id).revoked_at).toEqual(expect.any(String))
       expect((yield* cli("keys", "revoke", "00000000-0000-4000-8000-000000000000")).status).toBe(1)
     }).pipe(Effect.scoped), { timeout: 90_000 })
+})
+
+describe("the installed command", () => {
+  // The README's `npx peoplekit …` needs the bin linked by `npm ci`, which takes it from the
+  // lockfile's record of the workspace (a stale lockfile once left it out).
+  it("npx peoplekit --help runs from the repository root", () => {
+    const root = fileURLToPath(new URL("../../../", import.meta.url))
+    const result = spawnSync("npx", ["--no-install", "peoplekit", "--help"], { cwd: root, encoding: "utf8", timeout: 60_000 })
+    expect(result.stderr).not.toContain("could not determine executable")
+    expect(result.status).toBe(0)
+    expect(result.stdout).toContain("peoplekit 0.1.0")
+  }, 60_000)
 })
